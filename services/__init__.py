@@ -1,0 +1,1 @@
+"""The four MPP services; each starts with ``python -m services.<name>``."""

@@ -1,0 +1,16 @@
+"""``python -m services.agency``: serve the agency service on port 8001 (or ``PORT``)."""
+
+from services.agency import DEFAULT_PORT, SERVICE
+from services.agency.bootstrap import build_app
+from shared.http.app import configure_service_logging, serve
+from shared.settings import ServiceSettings
+
+
+def main() -> None:
+    settings = ServiceSettings()
+    configure_service_logging(SERVICE, settings)
+    serve(build_app(settings), settings, DEFAULT_PORT)
+
+
+if __name__ == "__main__":
+    main()

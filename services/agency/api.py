@@ -1,0 +1,167 @@
+"""HTTP resources of the agency service (DESIGN.md, "agency")."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.agency.commands import (
+    AddService,
+    DeactivateAgency,
+    RegisterAgency,
+    RemoveService,
+    UpdateAgency,
+)
+from services.agency.domain import Agency, AgencyFilter
+from services.agency.repository import AgencyRepository
+from shared.bus import CommandBus
+from shared.events.catalogue import AgencyKind, AgencyService, AgencyStatus, Contact
+from shared.http.auth import require_scope
+from shared.http.concurrency import if_match_version, set_etag
+from shared.http.pagination import Page, PageRequest, page_request
+
+router = APIRouter(prefix="/agencies", tags=["agencies"])
+write = Depends(require_scope("agency:write"))
+
+
+class AgencyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=2, max_length=32, examples=["KEMENPANRB"])
+    name: str = Field(min_length=1, max_length=300)
+    acronym: str | None = Field(default=None, max_length=50)
+    kind: AgencyKind
+    contact: Contact | None = None
+    services: list[AgencyService] = []
+
+
+class AgencyPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    acronym: str | None = Field(default=None, max_length=50)
+    kind: AgencyKind | None = None
+    contact: Contact | None = None
+
+
+class ServiceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=40, examples=["PASPOR"])
+    name: str = Field(min_length=1, max_length=300)
+
+
+class Deactivation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+def _bus(request: Request) -> CommandBus:
+    bus: CommandBus = request.app.state.bus
+    return bus
+
+
+def _agencies(request: Request) -> AgencyRepository:
+    repository: AgencyRepository = request.app.state.agencies
+    return repository
+
+
+def _answer(response: Response, agency: Agency) -> Agency:
+    set_etag(response, agency.version)
+    return agency
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
+async def register_agency(
+    body: AgencyCreate, request: Request, response: Response, bus: CommandBus = Depends(_bus)
+) -> Agency:
+    """Register an agency; publishes `agency.registered`."""
+    agency: Agency = await bus.handle(RegisterAgency(**body.model_dump()))
+    response.headers["Location"] = str(request.url_for("get_agency", agency_id=agency.id))
+    return _answer(response, agency)
+
+
+@router.get("")
+async def list_agencies(
+    kind: AgencyKind | None = Query(None),
+    status: AgencyStatus | None = Query(None),
+    code: str | None = Query(None, description="Exact code, e.g. KEMENPANRB."),
+    q: str | None = Query(None, max_length=100, description="Part of the code, name or acronym."),
+    page: PageRequest = Depends(page_request),
+    agencies: AgencyRepository = Depends(_agencies),
+) -> Page[Agency]:
+    return await agencies.list(AgencyFilter(kind=kind, status=status, code=code, q=q), page)
+
+
+@router.get("/{agency_id}", name="get_agency")
+async def get_agency(
+    agency_id: str, response: Response, agencies: AgencyRepository = Depends(_agencies)
+) -> Agency:
+    return _answer(response, await agencies.get(agency_id))
+
+
+@router.patch("/{agency_id}", dependencies=[write])
+async def update_agency(
+    agency_id: str,
+    body: AgencyPatch,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Agency:
+    """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
+    command = UpdateAgency(
+        agency_id=agency_id,
+        changes=body.model_dump(exclude_unset=True),
+        expected_version=expected_version,
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{agency_id}/services", status_code=status.HTTP_201_CREATED, dependencies=[write])
+async def add_service(
+    agency_id: str,
+    body: ServiceCreate,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Agency:
+    """Offer a service (layanan); publishes `agency.service_added`."""
+    command = AddService(
+        agency_id=agency_id,
+        service=AgencyService(code=body.code, name=body.name),
+        expected_version=expected_version,
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.delete("/{agency_id}/services/{code}", dependencies=[write])
+async def remove_service(
+    agency_id: str,
+    code: str,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Agency:
+    """Stop offering a service; publishes `agency.service_removed`."""
+    command = RemoveService(
+        agency_id=agency_id, service_code=code, expected_version=expected_version
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{agency_id}/deactivate", dependencies=[write])
+async def deactivate_agency(
+    agency_id: str,
+    response: Response,
+    body: Deactivation | None = None,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Agency:
+    """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
+    command = DeactivateAgency(
+        agency_id=agency_id,
+        reason=body.reason if body else None,
+        expected_version=expected_version,
+    )
+    return _answer(response, await bus.handle(command))

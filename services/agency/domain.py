@@ -1,0 +1,226 @@
+"""Agencies: the bodies that sign MoUs and run counters. Pure rules, no I/O."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.clock import UtcDateTime, new_id, utcnow
+from shared.domain import Aggregate, new_timestamps
+from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
+from shared.events.catalogue import (
+    AgencyDeactivated,
+    AgencyKind,
+    AgencyRegistered,
+    AgencyService,
+    AgencyServiceAdded,
+    AgencyServiceRemoved,
+    AgencyStatus,
+    AgencyUpdated,
+    Contact,
+)
+
+CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
+SERVICE_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{0,39}$")
+KINDS: tuple[str, ...] = ("ministry", "agency", "soe", "public_body", "local_government")
+UPDATABLE_FIELDS = ("name", "acronym", "kind", "contact")
+
+
+def check_code(code: str, field: str = "code") -> None:
+    if not CODE_PATTERN.match(code):
+        raise RuleViolated(
+            "must be upper case letters, digits or _ (2-32, starting with a letter),"
+            " e.g. KEMENPANRB",
+            field=field,
+        )
+
+
+def check_service_code(code: str, field: str) -> None:
+    if not SERVICE_CODE_PATTERN.match(code):
+        raise RuleViolated(
+            "service codes are upper case letters, digits, _ or - (1-40), e.g. PASPOR",
+            field=field,
+        )
+
+
+class Agency(Aggregate):
+    """A ministry, agency, SOE, public body or local government taking part in the programme."""
+
+    code: str
+    name: str
+    acronym: str | None = None
+    kind: AgencyKind
+    contact: Contact | None = None
+    services: list[AgencyService] = []
+    status: AgencyStatus = "active"
+    deactivated_at: UtcDateTime | None = None
+    deactivation_reason: str | None = None
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        code: str,
+        name: str,
+        kind: AgencyKind,
+        acronym: str | None = None,
+        contact: Contact | None = None,
+        services: list[AgencyService] | None = None,
+    ) -> Agency:
+        """A new, active agency; records ``agency.registered``."""
+        check_code(code)
+        offered = list(services or [])
+        seen: set[str] = set()
+        for i, service in enumerate(offered):
+            check_service_code(service.code, f"services.{i}.code")
+            if service.code in seen:
+                raise RuleViolated(
+                    f"service {service.code} is listed twice", field=f"services.{i}.code"
+                )
+            seen.add(service.code)
+        agency = cls(
+            id=new_id("agc"),
+            code=code,
+            name=name,
+            acronym=acronym,
+            kind=kind,
+            contact=contact,
+            services=offered,
+            **new_timestamps(),
+        )
+        agency.record(
+            "agency.registered",
+            AgencyRegistered(
+                agency_id=agency.id,
+                version=agency.version,
+                code=code,
+                name=name,
+                acronym=acronym,
+                kind=kind,
+                contact=contact,
+                services=offered,
+                status="active",
+            ),
+            at=agency.created_at,
+        )
+        return agency
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def update(self, changes: dict[str, Any]) -> list[str]:
+        """Change name, acronym, kind or contact; records ``agency.updated`` if anything changed.
+
+        Returns the names of the fields that really changed (none: nothing is recorded).
+        """
+        changed = []
+        for field, value in changes.items():
+            if field not in UPDATABLE_FIELDS:
+                raise RuleViolated(f"{field} cannot be changed", field=field)
+            if field == "name" and not value:
+                raise RuleViolated("name cannot be empty", field="name")
+            if field == "kind" and value not in KINDS:
+                raise RuleViolated(f"kind must be one of {', '.join(KINDS)}", field="kind")
+            if getattr(self, field) != value:
+                setattr(self, field, value)
+                changed.append(field)
+        if not changed:
+            return []
+        self.next_version()
+        self.record(
+            "agency.updated",
+            AgencyUpdated(
+                agency_id=self.id,
+                version=self.version,
+                code=self.code,
+                name=self.name,
+                acronym=self.acronym,
+                kind=self.kind,
+                contact=self.contact,
+                changed=changed,
+            ),
+            at=self.updated_at,
+        )
+        return changed
+
+    def add_service(self, service: AgencyService) -> None:
+        """Offer one more service; its code must be new to this agency."""
+        self._ensure_active("add a service to")
+        check_service_code(service.code, "code")
+        if any(s.code == service.code for s in self.services):
+            raise Conflict(
+                f"{self.code} already offers a service with code {service.code}",
+                field="code",
+            )
+        self.services = [*self.services, service]
+        self.next_version()
+        self.record(
+            "agency.service_added",
+            AgencyServiceAdded(
+                agency_id=self.id,
+                version=self.version,
+                code=self.code,
+                name=self.name,
+                service=service,
+                services=self.services,
+            ),
+            at=self.updated_at,
+        )
+
+    def remove_service(self, service_code: str) -> None:
+        """Stop offering a service."""
+        service = next((s for s in self.services if s.code == service_code), None)
+        if service is None:
+            raise NotFound(f"{self.code} offers no service with code {service_code}")
+        self.services = [s for s in self.services if s.code != service_code]
+        self.next_version()
+        self.record(
+            "agency.service_removed",
+            AgencyServiceRemoved(
+                agency_id=self.id,
+                version=self.version,
+                code=self.code,
+                name=self.name,
+                service=service,
+                services=self.services,
+            ),
+            at=self.updated_at,
+        )
+
+    def deactivate(self, reason: str | None = None, at: datetime | None = None) -> None:
+        """No new MoUs or counters from now on; what exists stays."""
+        self._ensure_active("deactivate")
+        self.status = "inactive"
+        self.deactivated_at = at or utcnow()
+        self.deactivation_reason = reason
+        self.next_version(self.deactivated_at)
+        self.record(
+            "agency.deactivated",
+            AgencyDeactivated(
+                agency_id=self.id,
+                version=self.version,
+                code=self.code,
+                name=self.name,
+                reason=reason,
+            ),
+            at=self.updated_at,
+        )
+
+    def _ensure_active(self, action: str) -> None:
+        if not self.is_active:
+            raise InvalidTransition(
+                f"cannot {action} {self.code}: it is {self.status}", current_state=self.status
+            )
+
+
+class AgencyFilter(BaseModel):
+    """What ``GET /agencies`` can filter on."""
+
+    kind: AgencyKind | None = None
+    status: AgencyStatus | None = None
+    code: str | None = None
+    q: str | None = None

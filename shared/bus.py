@@ -1,0 +1,52 @@
+"""The command bus: one handler per command type, wired in each service's bootstrap.
+
+A handler loads an aggregate, calls one of its methods and saves it. When another writer
+saved the aggregate in between (``ConcurrentModification``) and the command did not pin a
+version with ``If-Match``, the bus runs the handler again on the fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from shared.errors import ConcurrentModification
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+C = TypeVar("C", bound=BaseModel)
+Handler = Callable[[Any], Awaitable[Any]]
+
+
+class Command(BaseModel):
+    """A request to change state, named in the imperative (``RegisterAgency``)."""
+
+    expected_version: int | None = None
+    """The version ``If-Match`` named; None to take whatever is current."""
+
+
+class CommandBus:
+    """Dispatches commands to their handlers.
+
+    Args:
+        handlers: command class to an async handler taking the command.
+        attempts: tries on a concurrent modification when no version was pinned.
+    """
+
+    def __init__(self, handlers: dict[type[Any], Handler], attempts: int = 3) -> None:
+        self._handlers = handlers
+        self._attempts = attempts
+
+    async def handle(self, command: Command) -> Any:
+        handler = self._handlers[type(command)]
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await handler(command)
+            except ConcurrentModification:
+                if command.expected_version is not None or attempt == self._attempts:
+                    raise
+                log.info("command.retried", command=type(command).__name__, attempt=attempt)
+        raise AssertionError("unreachable")

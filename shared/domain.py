@@ -1,0 +1,81 @@
+"""The base of every aggregate: identity, version, timestamps and the events it records.
+
+Aggregates are plain models free of I/O. A command method checks the rules, changes state,
+bumps ``version`` and records the event that says what happened; the repository stores the
+new state and those events together (see ``shared.outbox``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from shared.clock import UtcDateTime, utcnow
+from shared.errors import PreconditionFailed
+from shared.events.catalogue import EVENT_TYPES, EventData
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event an aggregate recorded, not yet stored."""
+
+    type: str
+    data: EventData
+    time: datetime
+
+
+class Aggregate(BaseModel):
+    """An aggregate root with optimistic versioning."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    version: int = 1
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+    _events: list[RecordedEvent] = PrivateAttr(default_factory=list)
+    _loaded_version: int | None = PrivateAttr(default=None)
+
+    def record(self, event_type: str, data: EventData, at: datetime | None = None) -> None:
+        """Record ``event_type`` with ``data``; the data's ``version`` must be the new one."""
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"{event_type!r} is not in the event catalogue")
+        if not isinstance(data, EVENT_TYPES[event_type]):
+            raise TypeError(f"{event_type!r} takes {EVENT_TYPES[event_type].__name__}")
+        self._events.append(RecordedEvent(event_type, data, at or utcnow()))
+
+    def next_version(self, at: datetime | None = None) -> int:
+        """Move to the next version (once per command) and return it."""
+        self.version += 1
+        self.updated_at = at or utcnow()
+        return self.version
+
+    def collect_events(self) -> list[RecordedEvent]:
+        """The recorded events, handing them over once."""
+        events, self._events = self._events, []
+        return events
+
+    @property
+    def loaded_version(self) -> int | None:
+        """The version as read from the store; None for an aggregate not stored yet."""
+        return self._loaded_version
+
+    def mark_loaded(self) -> None:
+        self._loaded_version = self.version
+
+    def ensure_version(self, expected: int | None) -> None:
+        """Refuse (412) a change based on a version other than the current one."""
+        if expected is not None and expected != self.version:
+            raise PreconditionFailed(
+                f"{type(self).__name__.lower()} {self.id} is at version {self.version},"
+                f" not {expected}",
+                current_version=self.version,
+            )
+
+
+def new_timestamps() -> dict[str, datetime]:
+    now = utcnow()
+    return {"created_at": now, "updated_at": now}

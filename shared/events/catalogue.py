@@ -1,0 +1,316 @@
+"""The event catalogue: one pydantic model for the ``data`` of every event type.
+
+Every type in the public contract (../shared/DESIGN.md) has exactly one model here, keyed by
+its type, which is also its routing key. ``data`` always names the aggregate (``agency_id``,
+``mou_id`` or ``mall_id``) and its new ``version``, and resolves ids to codes and names so a
+subscriber never needs to call back. Unknown fields are kept: producers may add fields
+without breaking consumers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AgencyKind = Literal["ministry", "agency", "soe", "public_body", "local_government"]
+AgencyStatus = Literal["active", "inactive"]
+MouStatus = Literal["draft", "signing", "signed", "terminated", "expired"]
+MallStatus = Literal["planned", "operating", "inaugurated", "closed"]
+
+
+class EventData(BaseModel):
+    """Base of every event's ``data``: open to additions, strict about what it names."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: int = Field(ge=1, description="The aggregate's version after this change.")
+
+
+# --- values shared by several events -------------------------------------------------------
+
+
+class AgencyService(BaseModel):
+    """A service (layanan) an agency offers, e.g. ``{"code": "PASPOR", "name": "Paspor"}``."""
+
+    code: str
+    name: str
+
+
+class Contact(BaseModel):
+    """How to reach an agency."""
+
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+
+
+class AgencyRef(BaseModel):
+    """An agency named well enough that a subscriber needs no lookup."""
+
+    agency_id: str
+    code: str
+    name: str
+
+
+class SignedParty(AgencyRef):
+    """A party with its signature."""
+
+    signatory_name: str
+    signatory_title: str
+    signed_at: datetime
+
+
+class TeamMember(BaseModel):
+    """A member of the MoU's working team (Tim Kerja Percepatan Pembentukan MPP)."""
+
+    agency_id: str
+    agency_code: str
+    agency_name: str
+    name: str
+    role: str
+
+
+class Region(BaseModel):
+    """A regency or city by its Kemendagri code, and its province."""
+
+    province_code: str
+    province_name: str
+    regency_code: str
+    regency_name: str
+
+
+class Counter(BaseModel):
+    """An agency's counter (gerai) in a mall."""
+
+    agency_id: str
+    code: str
+    name: str
+    services: list[str]
+    opened_at: datetime
+
+
+# --- agency.* ------------------------------------------------------------------------------
+
+
+class AgencyRegistered(EventData):
+    agency_id: str
+    code: str
+    name: str
+    acronym: str | None = None
+    kind: AgencyKind
+    contact: Contact | None = None
+    services: list[AgencyService] = []
+    status: AgencyStatus = "active"
+
+
+class AgencyUpdated(EventData):
+    agency_id: str
+    code: str
+    name: str
+    acronym: str | None = None
+    kind: AgencyKind
+    contact: Contact | None = None
+    changed: list[str] = Field(description="The names of the fields that changed.")
+
+
+class AgencyServiceAdded(EventData):
+    agency_id: str
+    code: str
+    name: str
+    service: AgencyService
+    services: list[AgencyService] = Field(description="All its services after the change.")
+
+
+class AgencyServiceRemoved(EventData):
+    agency_id: str
+    code: str
+    name: str
+    service: AgencyService
+    services: list[AgencyService] = Field(description="All its services after the change.")
+
+
+class AgencyDeactivated(EventData):
+    agency_id: str
+    code: str
+    name: str
+    reason: str | None = None
+
+
+# --- mou.* ---------------------------------------------------------------------------------
+
+
+class MouDrafted(EventData):
+    mou_id: str
+    number: str | None = None
+    title: str
+    parties: list[AgencyRef]
+    valid_from: date | None = None
+    valid_until: date | None = None
+    status: MouStatus = "draft"
+
+
+class MouSigningScheduled(EventData):
+    mou_id: str
+    number: str | None = None
+    title: str
+    signing_at: datetime
+
+
+class MouPartySigned(EventData):
+    mou_id: str
+    number: str | None = None
+    title: str
+    party: SignedParty
+    signed_count: int = Field(ge=1)
+    party_count: int = Field(ge=2)
+
+
+class MouSigned(EventData):
+    mou_id: str
+    number: str | None = None
+    title: str
+    parties: list[SignedParty]
+    signed_at: datetime = Field(description="When the last party signed.")
+    valid_from: date
+    valid_until: date | None = None
+
+
+class MouTeamMemberAdded(EventData):
+    mou_id: str
+    number: str | None = None
+    title: str
+    member: TeamMember
+
+
+class MouTerminated(EventData):
+    mou_id: str
+    number: str | None = None
+    title: str
+    parties: list[AgencyRef]
+    reason: str
+    terminated_at: datetime
+
+
+class MouExpired(EventData):
+    mou_id: str
+    number: str | None = None
+    title: str
+    parties: list[AgencyRef]
+    valid_until: date
+    expired_at: datetime
+
+
+# --- mall.* --------------------------------------------------------------------------------
+
+
+class MallEventData(EventData):
+    """Every mall event names the mall and its region."""
+
+    mall_id: str
+    name: str
+    region: Region
+
+
+class MallPlanned(MallEventData):
+    address: str | None = None
+    status: MallStatus = "planned"
+
+
+class MallOpened(MallEventData):
+    opened_at: datetime
+
+
+class MallInaugurationScheduled(MallEventData):
+    scheduled_for: datetime
+
+
+class MallInaugurated(MallEventData):
+    inaugurated_at: datetime
+    inaugurated_by: str
+
+
+class MallCounterOpened(MallEventData):
+    counter: Counter
+
+
+class MallCounterClosed(MallEventData):
+    agency_id: str
+    code: str
+    agency_name: str
+    closed_at: datetime
+
+
+class MallCounterFlagged(MallEventData):
+    """A counter stays open but its agency no longer has an MoU in force (or has it again)."""
+
+    agency_id: str
+    code: str
+    agency_name: str
+    flagged: bool = Field(description="True: no MoU in force; False: the flag was cleared.")
+    reason: str | None = None
+
+
+class MallClosed(MallEventData):
+    closed_at: datetime
+    reason: str | None = None
+
+
+EVENT_TYPES: dict[str, type[EventData]] = {
+    "agency.registered": AgencyRegistered,
+    "agency.updated": AgencyUpdated,
+    "agency.service_added": AgencyServiceAdded,
+    "agency.service_removed": AgencyServiceRemoved,
+    "agency.deactivated": AgencyDeactivated,
+    "mou.drafted": MouDrafted,
+    "mou.signing_scheduled": MouSigningScheduled,
+    "mou.party_signed": MouPartySigned,
+    "mou.signed": MouSigned,
+    "mou.team_member_added": MouTeamMemberAdded,
+    "mou.terminated": MouTerminated,
+    "mou.expired": MouExpired,
+    "mall.planned": MallPlanned,
+    "mall.opened": MallOpened,
+    "mall.inauguration_scheduled": MallInaugurationScheduled,
+    "mall.inaugurated": MallInaugurated,
+    "mall.counter_opened": MallCounterOpened,
+    "mall.counter_closed": MallCounterClosed,
+    "mall.counter_flagged": MallCounterFlagged,
+    "mall.closed": MallClosed,
+}
+"""Every event type, which is also its routing key, mapped to the model of its ``data``."""
+
+EVENT_TYPE_DESCRIPTIONS: dict[str, str] = {
+    "agency.registered": "an agency is created",
+    "agency.updated": "its name, acronym, kind or contact changes",
+    "agency.service_added": "a service (layanan) is added",
+    "agency.service_removed": "a service (layanan) is removed",
+    "agency.deactivated": "it is deactivated (no new MoUs or counters)",
+    "mou.drafted": "an MoU is created with its parties",
+    "mou.signing_scheduled": "a signing date is set",
+    "mou.party_signed": "one party signs",
+    "mou.signed": "the last party signs: the MoU is in force",
+    "mou.team_member_added": "a working-team member is appointed",
+    "mou.terminated": "it ends early",
+    "mou.expired": "its term runs out",
+    "mall.planned": "a mall is registered for a region",
+    "mall.opened": "it starts serving (soft launch)",
+    "mall.inauguration_scheduled": "an inauguration date is set",
+    "mall.inaugurated": "it is officially inaugurated",
+    "mall.counter_opened": "an agency's counter opens",
+    "mall.counter_closed": "an agency's counter closes",
+    "mall.counter_flagged": "a counter's agency lost (flagged) or regained its MoU in force",
+    "mall.closed": "it stops operating",
+}
+
+
+def data_model_for(event_type: str) -> type[EventData]:
+    """The ``data`` model of ``event_type``; KeyError for a type not in the catalogue."""
+    return EVENT_TYPES[event_type]
+
+
+def event_source(event_type: str) -> str:
+    """The CloudEvents ``source`` of a type: ``/mpp/<service>``."""
+    return f"/mpp/{event_type.split('.', 1)[0]}"

@@ -1,0 +1,78 @@
+"""The FastAPI app every service is: same middleware, errors, health and life cycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from shared.http.auth import ApiKeys
+from shared.http.health import router as health_router
+from shared.http.middleware import RequestContextMiddleware
+from shared.http.problems import install_problem_handlers
+from shared.logging import configure_logging, get_logger
+from shared.runtime import ServiceRuntime
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+) -> FastAPI:
+    """The service's HTTP app; its lifespan starts and stops ``runtime``.
+
+    Args:
+        runtime: broker, storage, relay, consumers and periodic tasks.
+        title: the OpenAPI title.
+        description: the OpenAPI description.
+        routers: the service's resource routers.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.api_keys = ApiKeys.from_config(
+        runtime.settings.mpp_api_key, runtime.settings.mpp_api_keys
+    )
+    if not app.state.api_keys.configured:
+        log.warning(
+            "auth.no_keys",
+            detail="neither MPP_API_KEY nor MPP_API_KEYS is set: every write will be refused",
+        )
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service=runtime.name)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
+    """Run ``app`` under uvicorn until SIGINT/SIGTERM, then shut down gracefully."""
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port or default_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        proxy_headers=True,
+    )
+
+
+def configure_service_logging(service: str, settings: ServiceSettings) -> None:
+    configure_logging(service, level=settings.log_level, fmt=settings.log_format)

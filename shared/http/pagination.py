@@ -1,0 +1,86 @@
+"""Cursor pagination: ``?limit=&cursor=`` in, ``{"items": [...], "next_cursor": ...}`` out.
+
+The cursor is the opaque, URL-safe encoding of the last item's sort key. Ids sort by
+creation time (``shared.clock.new_id``), so paging by ``_id`` is stable while items are added.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from shared.errors import RuleViolated
+from shared.storage import ASCENDING, Collection
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class PageRequest(BaseModel):
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+def page_request(
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page."),
+    cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
+) -> PageRequest:
+    """FastAPI dependency for the paging query parameters."""
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+def encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise RuleViolated("cursor is not one this service issued", field="cursor") from error
+
+
+async def fetch_page(
+    collection: Collection,
+    query: dict[str, Any],
+    page: PageRequest,
+    to_item: Callable[[dict[str, Any]], T],
+    *,
+    sort_field: str = "_id",
+    cursor_of: Callable[[dict[str, Any]], str] | None = None,
+) -> Page[T]:
+    """One page of ``collection`` matching ``query``, in ascending ``sort_field`` order."""
+    filters = dict(query)
+    if page.cursor:
+        after = decode_cursor(page.cursor)
+        value: Any = int(after) if sort_field != "_id" and after.isdigit() else after
+        filters = (
+            {"$and": [query, {sort_field: {"$gt": value}}]}
+            if query
+            else {sort_field: {"$gt": value}}
+        )
+    documents = await (
+        collection.find(filters).sort(sort_field, ASCENDING).limit(page.limit + 1).to_list(None)
+    )
+    has_more = len(documents) > page.limit
+    documents = documents[: page.limit]
+    next_cursor = None
+    if has_more and documents:
+        last = documents[-1]
+        next_cursor = encode_cursor(cursor_of(last) if cursor_of else str(last[sort_field]))
+    return Page[T](items=[to_item(d) for d in documents], next_cursor=next_cursor)

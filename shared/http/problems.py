@@ -1,0 +1,137 @@
+"""RFC 9457 problem details for every error a service answers.
+
+Every error body is ``application/problem+json`` with ``type``, ``title``, ``status``,
+``detail`` and ``instance``; a 422 adds ``errors`` (each with the ``field`` that is wrong, as
+a dotted path such as ``parties.2.agency_id``) and ``field`` (the first of them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import DomainError
+from shared.logging import get_logger
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://mpp.id/problems/"
+
+log = get_logger(__name__)
+
+_HTTP_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    428: "Precondition required",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """A problem-details response; ``extensions`` become top-level members."""
+    body = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    return problem_response(
+        request,
+        status=error.status,
+        title=error.title,
+        detail=error.detail,
+        slug=error.slug,
+        headers=error.headers,
+        **error.extensions,
+    )
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {
+            "field": _field_path(e.get("loc", ())),
+            "location": str(e.get("loc", ("body",))[0]),
+            "message": e.get("msg", "invalid"),
+            "type": e.get("type", "invalid"),
+        }
+        for e in error.errors()
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return problem_response(
+        request,
+        status=422,
+        title="Invalid request",
+        detail=detail,
+        slug="validation-error",
+        field=first["field"],
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    status = error.status_code
+    detail = error.detail if isinstance(error.detail, str) else _HTTP_TITLES.get(status, "Error")
+    return problem_response(
+        request,
+        status=status,
+        title=_HTTP_TITLES.get(status, "Error"),
+        detail=detail,
+        slug=_HTTP_TITLES.get(status, "error").lower().replace(" ", "-"),
+        headers=getattr(error, "headers", None),
+    )
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    log.exception("http.unhandled_error", path=request.url.path)
+    return problem_response(
+        request,
+        status=500,
+        title="Internal server error",
+        detail="The service failed to handle this request; it has been logged.",
+        slug="internal-error",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error, expected or not, as problem details."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,1 @@
+"""RabbitMQ: the topology, publishing with confirms, and idempotent consumption."""

@@ -1,0 +1,44 @@
+"""Publishing events onto ``mpp.events``: persistent, confirmed, routed by type."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream.rabbit import RabbitBroker
+
+from shared.events.envelope import CONTENT_TYPE, CloudEvent
+from shared.messaging.topology import EVENTS_EXCHANGE
+from shared.metrics import EVENTS_PUBLISHED
+
+
+class EventPublisher:
+    """Puts CloudEvents on ``mpp.events`` and returns only once the broker confirmed them.
+
+    Args:
+        broker: a connected FastStream broker (its channels use publisher confirms).
+        service: the publishing service, for metrics.
+        timeout: seconds to wait for the broker's confirm before giving up.
+    """
+
+    def __init__(self, broker: RabbitBroker, service: str, timeout: float = 5.0) -> None:
+        self._broker = broker
+        self._service = service
+        self._timeout = timeout
+
+    async def publish(self, event: CloudEvent) -> None:
+        """Publish one event; raises if the broker did not confirm it in time."""
+        async with asyncio.timeout(self._timeout):
+            await self._broker.publish(
+                event.to_json_bytes(),
+                exchange=EVENTS_EXCHANGE,
+                routing_key=event.type,
+                persist=True,
+                mandatory=False,
+                message_id=event.id,
+                correlation_id=event.correlationid,
+                content_type=CONTENT_TYPE,
+                timestamp=event.time,
+                message_type=event.type,
+                timeout=self._timeout,
+            )
+        EVENTS_PUBLISHED.labels(service=self._service, type=event.type).inc()

@@ -1,0 +1,86 @@
+"""The broker topology, declared once: the events exchange, consumer queues and their DLQs.
+
+Every consumer queue is a durable quorum queue named ``<service>.<purpose>``, bound to the
+event types it needs. A message it rejects, or fails to process ``delivery_limit`` times, is
+dead-lettered through ``mpp.dlx`` into ``<queue>.dlq``, where an operator can inspect and
+replay it (README "Operations").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit.schemas.queue import QuorumQueueArgs
+
+EVENTS_EXCHANGE_NAME = "mpp.events"
+DEAD_LETTER_EXCHANGE_NAME = "mpp.dlx"
+
+EVENTS_EXCHANGE = RabbitExchange(EVENTS_EXCHANGE_NAME, type=ExchangeType.TOPIC, durable=True)
+"""The one durable topic exchange; the routing key of every event is its type."""
+
+DEAD_LETTER_EXCHANGE = RabbitExchange(
+    DEAD_LETTER_EXCHANGE_NAME, type=ExchangeType.DIRECT, durable=True
+)
+"""Where consumer queues dead-letter to; routes by the source queue's name."""
+
+_QUEUE_NAME = re.compile(r"^[a-z]+(\.[a-z0-9_]+)+$")
+
+
+@dataclass(frozen=True)
+class ConsumerQueue:
+    """A consumer's durable queue on ``mpp.events`` and its dead-letter queue.
+
+    Args:
+        name: ``<service>.<purpose>``, e.g. ``mou.agency_projection``.
+        bindings: topic patterns on ``mpp.events`` (``agency.#``, ``mou.signed``, ``#``).
+        delivery_limit: failed deliveries after which a message is dead-lettered.
+    """
+
+    name: str
+    bindings: tuple[str, ...]
+    delivery_limit: int = 5
+
+    def __post_init__(self) -> None:
+        if not _QUEUE_NAME.match(self.name):
+            raise ValueError(f"queue name {self.name!r} is not <service>.<purpose>")
+        if not self.bindings:
+            raise ValueError(f"queue {self.name!r} needs at least one binding")
+
+    @property
+    def dead_letter_name(self) -> str:
+        return f"{self.name}.dlq"
+
+    def queue(self) -> RabbitQueue:
+        """The consumer queue: quorum, dead-lettering into its DLQ."""
+        arguments: QuorumQueueArgs = {
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE_NAME,
+            "x-dead-letter-routing-key": self.name,
+            "x-delivery-limit": self.delivery_limit,
+        }
+        return RabbitQueue(
+            self.name,
+            queue_type=QueueType.QUORUM,
+            arguments=arguments,
+        )
+
+    def dead_letter_queue(self) -> RabbitQueue:
+        """The DLQ: quorum too, so nothing dead-lettered is lost on a broker restart."""
+        return RabbitQueue(self.dead_letter_name, queue_type=QueueType.QUORUM, durable=True)
+
+
+async def declare_events_exchange(broker: RabbitBroker) -> None:
+    """Declare ``mpp.events`` (idempotent; every publisher does it on start)."""
+    await broker.declare_exchange(EVENTS_EXCHANGE)
+
+
+async def declare_consumer_queue(broker: RabbitBroker, spec: ConsumerQueue) -> None:
+    """Declare ``spec``'s queue, DLQ and bindings (idempotent)."""
+    events = await broker.declare_exchange(EVENTS_EXCHANGE)
+    dlx = await broker.declare_exchange(DEAD_LETTER_EXCHANGE)
+    dlq = await broker.declare_queue(spec.dead_letter_queue())
+    await dlq.bind(dlx, routing_key=spec.name)
+    queue = await broker.declare_queue(spec.queue())
+    for pattern in spec.bindings:
+        await queue.bind(events, routing_key=pattern)

@@ -1,0 +1,215 @@
+"""A service's moving parts and their start and stop order.
+
+Start: storage indexes, broker connection (retried until RabbitMQ answers), topology,
+consumers, the outbox relay, periodic tasks. Stop, in reverse, gracefully: periodic tasks,
+consumers (in-flight messages finish), a last relay pass, the broker, storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.rabbit import RabbitBroker
+from faststream.specification import AsyncAPI
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
+from shared.logging import correlation_scope, get_logger
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.publisher import EventPublisher
+from shared.messaging.topology import (
+    EVENTS_EXCHANGE,
+    declare_consumer_queue,
+    declare_events_exchange,
+)
+from shared.outbox import AggregateStore, OutboxRelay, ensure_outbox_indexes
+from shared.settings import ServiceSettings
+from shared.storage import Storage, connect
+
+log = get_logger(__name__)
+
+
+@dataclass
+class PeriodicTask:
+    """Work a service does on a schedule (e.g. expiring MoUs), safe to run on every replica.
+
+    Args:
+        name: for logs.
+        interval_seconds: pause between runs.
+        run: the work; an exception is logged and the task runs again next interval.
+    """
+
+    name: str
+    interval_seconds: float
+    run: Callable[[], Awaitable[Any]]
+
+
+@dataclass
+class ServiceRuntime:
+    """Everything a service runs besides its HTTP routes.
+
+    Args:
+        name: ``agency``, ``mou``, ``mall`` or ``notify``.
+        settings: from the environment.
+        storage: the service's own database.
+        broker: the RabbitMQ connection; consumers and the publisher share it.
+    """
+
+    name: str
+    settings: ServiceSettings
+    storage: Storage
+    broker: RabbitBroker
+    publisher: EventPublisher
+    relay: OutboxRelay | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+    periodic: list[PeriodicTask] = field(default_factory=list)
+    setup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    started: bool = False
+
+    @classmethod
+    def create(cls, name: str, settings: ServiceSettings) -> ServiceRuntime:
+        """Storage and broker for ``name`` from ``settings``; nothing connects yet."""
+        storage = connect(settings.mongodb_url, settings.mongodb_database or f"mpp_{name}")
+        broker = RabbitBroker(
+            settings.rabbitmq_url,
+            reconnect_interval=settings.broker_reconnect_seconds,
+            graceful_timeout=settings.shutdown_grace_seconds,
+            app_id=f"mpp-{name}",
+            logger=logging.getLogger(f"faststream.{name}"),
+            log_level=logging.DEBUG,
+        )
+        return cls(
+            name=name,
+            settings=settings,
+            storage=storage,
+            broker=broker,
+            publisher=EventPublisher(broker, service=name),
+        )
+
+    # --- wiring -----------------------------------------------------------------------------
+
+    def aggregate_store(self, collection_name: str) -> AggregateStore:
+        """A store for an aggregate collection whose events the relay publishes."""
+        collection = self.storage.db[collection_name]
+        if self.relay is None:
+            self.relay = OutboxRelay(
+                service=self.name,
+                collections=[],
+                publisher=self.publisher,
+                poll_seconds=self.settings.outbox_poll_seconds,
+                lease_seconds=self.settings.outbox_lease_seconds,
+            )
+        self.relay.add_collection(collection)
+        self.setup.append(lambda: ensure_outbox_indexes(collection))
+        return AggregateStore(collection, on_commit=self.relay.wake)
+
+    def add_consumer(self, consumer: EventConsumer) -> None:
+        consumer.subscribe(self.broker)
+        self.consumers.append(consumer)
+
+    def document_publications(self, prefix: str) -> None:
+        """Describe the events this service publishes in its AsyncAPI document."""
+        for event_type, model in EVENT_TYPES.items():
+            if event_type.startswith(prefix + "."):
+                self.broker.publisher(
+                    exchange=EVENTS_EXCHANGE,
+                    routing_key=event_type,
+                    title=event_type,
+                    description=EVENT_TYPE_DESCRIPTIONS[event_type],
+                    schema=_envelope_of(model),
+                    persist=True,
+                )
+
+    def asyncapi(self) -> dict[str, Any]:
+        spec = AsyncAPI(self.broker, title=f"MPP {self.name} service", version="1.0.0")
+        result: dict[str, Any] = spec.to_specification().to_jsonable()
+        return result
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        for step in self.setup:
+            await step()
+        await self._connect_broker()
+        await declare_events_exchange(self.broker)
+        for consumer in self.consumers:
+            await declare_consumer_queue(self.broker, consumer.queue)
+        await self.broker.start()
+        if self.relay is not None:
+            self.relay.start()
+        for task in self.periodic:
+            self._tasks.append(asyncio.create_task(self._every(task), name=task.name))
+        self.started = True
+        log.info("service.started", consumers=[c.queue.name for c in self.consumers])
+
+    async def stop(self) -> None:
+        log.info("service.stopping")
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for subscriber in self.broker.subscribers:
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        self.storage.close()
+        self.started = False
+        log.info("service.stopped")
+
+    async def ready(self) -> dict[str, bool]:
+        """What /readyz reports: can we reach the broker and the database now?"""
+        broker_ok, database_ok = await asyncio.gather(
+            self.broker.ping(timeout=1.0), self.storage.ping()
+        )
+        return {"broker": bool(broker_ok), "database": database_ok}
+
+    async def _connect_broker(self) -> None:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((ConnectionError, OSError, TimeoutError)),
+            wait=wait_exponential(multiplier=0.5, max=5),
+            stop=stop_after_delay(self.settings.broker_connect_timeout_seconds),
+            reraise=True,
+            before_sleep=lambda state: log.warning(
+                "broker.unreachable",
+                url=_redact(self.settings.rabbitmq_url),
+                attempt=state.attempt_number,
+            ),
+        ):
+            with attempt:
+                await self.broker.connect()
+
+    async def _every(self, task: PeriodicTask) -> None:
+        while True:
+            with correlation_scope(None):
+                try:
+                    await task.run()
+                except Exception:
+                    log.exception("periodic.failed", task=task.name)
+            await asyncio.sleep(task.interval_seconds)
+
+
+def _envelope_of(model: type[BaseModel]) -> type[BaseModel]:
+    from pydantic import create_model
+
+    from shared.events.envelope import CloudEvent
+
+    return create_model(f"{model.__name__}Event", __base__=CloudEvent, data=(model, ...))
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "//" in url:
+        scheme, rest = url.split("//", 1)
+        return f"{scheme}//***@{rest.split('@', 1)[1]}"
+    return url

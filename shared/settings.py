@@ -1,0 +1,52 @@
+"""Service configuration, read from the environment (see README "Configuration")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares; a service subclasses it to add its own.
+
+    Names map one to one onto environment variables (``RABBITMQ_URL`` -> ``rabbitmq_url``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    rabbitmq_url: str = "amqp://guest:guest@localhost:5672/"
+    mongodb_url: str | None = Field(
+        default=None,
+        description="Unset: an in-process, non-durable store (mongomock-motor), with a warning.",
+    )
+    mongodb_database: str | None = Field(
+        default=None, description="Overrides the service's own database name (mpp_<service>)."
+    )
+    port: int | None = Field(default=None, description="HTTP port; each service has a default.")
+    host: str = "0.0.0.0"
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    mpp_api_key: str | None = Field(
+        default=None, description="One bearer key with every scope (development, small sites)."
+    )
+    mpp_api_keys: str | None = Field(
+        default=None,
+        description=(
+            'Finer keys: JSON list of {"sha256": <hex digest of the key>, "scopes": [...],'
+            ' "name": ...}.'
+        ),
+    )
+
+    broker_connect_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="How long start-up waits for RabbitMQ."
+    )
+    broker_reconnect_seconds: float = Field(default=2.0, gt=0)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    consumer_delivery_limit: int = Field(
+        default=5, ge=1, description="Failed deliveries before a message is dead-lettered."
+    )
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
