@@ -74,9 +74,18 @@ class ServiceRuntime:
     started: bool = False
 
     @classmethod
-    def create(cls, name: str, settings: ServiceSettings) -> ServiceRuntime:
-        """Storage and broker for ``name`` from ``settings``; nothing connects yet."""
-        storage = connect(settings.mongodb_url, settings.mongodb_database or f"mpp_{name}")
+    def create(
+        cls, name: str, settings: ServiceSettings, storage: Storage | None = None
+    ) -> ServiceRuntime:
+        """Storage and broker for ``name`` from ``settings``; nothing connects yet.
+
+        Args:
+            storage: an already connected store to use instead (tests restart a service on
+                the same in-process store this way).
+        """
+        storage = storage or connect(
+            settings.mongodb_url, settings.mongodb_database or f"mpp_{name}"
+        )
         broker = RabbitBroker(
             settings.rabbitmq_url,
             reconnect_interval=settings.broker_reconnect_seconds,

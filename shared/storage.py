@@ -43,6 +43,8 @@ class Storage:
     client: Any
     db: Database
     durable: bool
+    keep_open: bool = False
+    """Set by whoever shares one store between several service lifetimes (tests)."""
 
     async def ping(self) -> bool:
         """Whether the database answers now."""
@@ -53,7 +55,7 @@ class Storage:
         return True
 
     def close(self) -> None:
-        if self.durable:
+        if self.durable and not self.keep_open:
             self.client.close()
 
 

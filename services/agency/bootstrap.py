@@ -20,12 +20,13 @@ from shared.bus import CommandBus
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
+from shared.storage import Storage
 
 
-def build_app(settings: ServiceSettings | None = None) -> FastAPI:
+def build_app(settings: ServiceSettings | None = None, storage: Storage | None = None) -> FastAPI:
     """The agency service's app, its broker and storage not yet started."""
     settings = settings or ServiceSettings()
-    runtime = ServiceRuntime.create(SERVICE, settings)
+    runtime = ServiceRuntime.create(SERVICE, settings, storage)
     agencies = AgencyRepository(runtime.aggregate_store(COLLECTION))
     runtime.setup.append(agencies.ensure_indexes)
     runtime.document_publications(SERVICE)

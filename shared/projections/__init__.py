@@ -1,0 +1,1 @@
+"""Read models a service keeps of another service's aggregates, built from their events."""

@@ -1,0 +1,106 @@
+"""What a service knows of agencies, learned from ``agency.*`` events (MoU and mall use it).
+
+Each agency event carries the agency's new ``version``; the directory applies an event only
+if it is newer than what it holds, so a redelivered or late event never rolls it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.events.catalogue import (
+    AgencyKind,
+    AgencyService,
+    AgencyStatus,
+    data_model_for,
+)
+from shared.events.envelope import CloudEvent
+from shared.messaging.consumer import EventHandler
+from shared.storage import ASCENDING, Database, DuplicateKeyError
+
+COLLECTION = "known_agencies"
+
+
+class KnownAgency(BaseModel):
+    """An agency as another service sees it."""
+
+    agency_id: str
+    version: int
+    code: str
+    name: str
+    acronym: str | None = None
+    kind: AgencyKind | None = None
+    services: list[AgencyService] = []
+    status: AgencyStatus = "active"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def offers(self, service_code: str) -> bool:
+        return any(s.code == service_code for s in self.services)
+
+
+_FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "agency.registered": ("code", "name", "acronym", "kind", "services", "status"),
+    "agency.updated": ("code", "name", "acronym", "kind"),
+    "agency.service_added": ("code", "name", "services"),
+    "agency.service_removed": ("code", "name", "services"),
+    "agency.deactivated": ("code", "name"),
+}
+
+
+class AgencyDirectory:
+    """The agencies a service has heard of, kept in its own database.
+
+    Args:
+        db: the owning service's database.
+        collection: where the projection lives.
+    """
+
+    def __init__(self, db: Database, collection: str = COLLECTION) -> None:
+        self._collection = db[collection]
+
+    async def ensure_indexes(self) -> None:
+        await self._collection.create_index([("code", ASCENDING)])
+
+    def handlers(self) -> dict[str, EventHandler]:
+        """Handlers for an ``EventConsumer`` bound to ``agency.#``."""
+        return {"agency.*": self.apply}
+
+    async def apply(self, event: CloudEvent) -> None:
+        """Fold one ``agency.*`` event into the directory (idempotent, never goes back)."""
+        fields = _FIELDS_BY_TYPE.get(event.type)
+        if fields is None:
+            return
+        data = data_model_for(event.type).model_validate(event.data).model_dump(mode="json")
+        state: dict[str, Any] = {f: data[f] for f in fields if f in data}
+        if event.type == "agency.deactivated":
+            state["status"] = "inactive"
+        state["version"] = data["version"]
+        agency_id = data["agency_id"]
+        result = await self._collection.update_one(
+            {"_id": agency_id, "version": {"$lt": data["version"]}}, {"$set": state}
+        )
+        if result.matched_count:
+            return
+        # A duplicate key means we already hold this version or a newer one.
+        with contextlib.suppress(DuplicateKeyError):
+            await self._collection.insert_one({"_id": agency_id, **state})
+
+    async def get(self, agency_id: str) -> KnownAgency | None:
+        document = await self._collection.find_one({"_id": agency_id})
+        if document is None:
+            return None
+        return KnownAgency.model_validate({**document, "agency_id": document["_id"]})
+
+    async def get_many(self, agency_ids: list[str]) -> dict[str, KnownAgency]:
+        found: dict[str, KnownAgency] = {}
+        async for document in self._collection.find({"_id": {"$in": agency_ids}}):
+            found[document["_id"]] = KnownAgency.model_validate(
+                {**document, "agency_id": document["_id"]}
+            )
+        return found

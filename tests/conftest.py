@@ -1,0 +1,63 @@
+"""Fixtures every test layer shares."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from shared.logging import configure_logging
+from shared.storage import Storage
+from tests.support.broker import TcpProxy
+from tests.support.servers import RABBITMQ_URL, drop_storage, fresh_storage
+
+configure_logging("tests", level="INFO", fmt="console")
+
+
+def _rabbitmq_reachable() -> bool:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(RABBITMQ_URL)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5672), 2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> str:
+    """The real broker's URL; the suite fails loudly (not skips) when it is down."""
+    if not _rabbitmq_reachable():
+        pytest.fail(
+            f"RabbitMQ is not reachable at {RABBITMQ_URL}: start it (rabbitmq-server -detached)"
+        )
+    return RABBITMQ_URL
+
+
+@pytest.fixture
+async def broker_proxy(rabbitmq: str) -> AsyncIterator[TcpProxy]:
+    proxy = TcpProxy()
+    await proxy.start()
+    yield proxy
+    await proxy.cut()
+    await asyncio.sleep(0)
+
+
+def make_storage_fixture(service: str) -> Any:
+    @pytest.fixture
+    async def storage() -> AsyncIterator[Storage]:
+        store = fresh_storage(service)
+        yield store
+        await drop_storage(store)
+
+    return storage
+
+
+agency_storage = make_storage_fixture("agency")
+mou_storage = make_storage_fixture("mou")
+mall_storage = make_storage_fixture("mall")
+notify_storage = make_storage_fixture("notify")

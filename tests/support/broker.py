@@ -1,0 +1,188 @@
+"""Watching and disturbing the real RabbitMQ from tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+
+from shared.messaging.topology import EVENTS_EXCHANGE_NAME
+from tests.support.servers import RABBITMQ_URL
+
+
+@dataclass
+class Received:
+    """An event as it arrived: its parsed body and its AMQP message."""
+
+    event: dict[str, Any]
+    message: AbstractIncomingMessage
+
+    @property
+    def type(self) -> str:
+        return str(self.event.get("type"))
+
+
+class EventTap:
+    """An exclusive queue bound to ``mpp.events`` that records what is published.
+
+    Use as ``async with EventTap(["agency.#"]) as tap: ... await tap.wait_for(...)``.
+    """
+
+    def __init__(self, patterns: Iterable[str] = ("#",), url: str = RABBITMQ_URL) -> None:
+        self._patterns = list(patterns)
+        self._url = url
+        self.received: list[Received] = []
+        self._arrived = asyncio.Condition()
+        self._connection: aio_pika.abc.AbstractConnection | None = None
+
+    async def __aenter__(self) -> EventTap:
+        self._connection = await aio_pika.connect(self._url)
+        channel = await self._connection.channel()
+        exchange = await channel.declare_exchange(
+            EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        for pattern in self._patterns:
+            await queue.bind(exchange, routing_key=pattern)
+        await queue.consume(self._on_message)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        await message.ack()
+        try:
+            body = json.loads(message.body)
+        except ValueError:
+            body = {"_raw": message.body.decode(errors="replace")}
+        async with self._arrived:
+            self.received.append(Received(event=body, message=message))
+            self._arrived.notify_all()
+
+    def of_type(self, event_type: str) -> list[Received]:
+        return [r for r in self.received if r.type == event_type]
+
+    async def wait_for(
+        self,
+        predicate: Callable[[Received], bool] | str,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> list[Received]:
+        """Wait until ``count`` received events match (a type name or a predicate)."""
+        match = (lambda r: r.type == predicate) if isinstance(predicate, str) else predicate
+
+        def matching() -> list[Received]:
+            return [r for r in self.received if match(r)]
+
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: len(matching()) >= count)
+        return matching()
+
+    async def settle(self, quiet_seconds: float = 0.5) -> None:
+        """Wait until nothing new has arrived for ``quiet_seconds``."""
+        while True:
+            before = len(self.received)
+            await asyncio.sleep(quiet_seconds)
+            if len(self.received) == before:
+                return
+
+
+async def delete_queues(names: Iterable[str], url: str = RABBITMQ_URL) -> None:
+    """Delete queues (and their DLQs) so a test starts from an empty topology."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        for name in names:
+            for queue in (name, f"{name}.dlq"):
+                channel = await connection.channel()
+                with contextlib.suppress(Exception):
+                    await channel.queue_delete(queue)
+
+
+async def publish_raw(
+    body: bytes, routing_key: str, url: str = RABBITMQ_URL, **properties: Any
+) -> None:
+    """Publish bytes onto ``mpp.events`` as a misbehaving producer would."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(
+            EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        await exchange.publish(
+            aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, **properties),
+            routing_key=routing_key,
+        )
+
+
+async def get_one(queue_name: str, url: str = RABBITMQ_URL, timeout: float = 10.0) -> bytes:
+    """Take one message from ``queue_name`` (e.g. a DLQ), waiting up to ``timeout``."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.get_queue(queue_name, ensure=True)
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await queue.get(fail=False, no_ack=True)
+                if message is not None:
+                    return message.body
+                await asyncio.sleep(0.1)
+
+
+class TcpProxy:
+    """A loopback TCP proxy to RabbitMQ that a test can cut and restore (a broker outage)."""
+
+    def __init__(self, target_host: str = "127.0.0.1", target_port: int = 5672) -> None:
+        self._target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        """Refuse new connections and drop the open ones."""
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.transport.abort()
+            self._writers.clear()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def restore(self) -> None:
+        await self.start()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.close()
+            return
+        self._writers.update({writer, up_writer})
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.transport.abort()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers.difference_update({writer, up_writer})

@@ -1,0 +1,101 @@
+"""Running a service for real: uvicorn on a free loopback port, in the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from shared.settings import ServiceSettings
+from shared.storage import Storage, connect
+
+RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+API_KEY = "test-key"
+
+
+def service_settings(**overrides: Any) -> ServiceSettings:
+    """Settings for a service under test: fast relay, fast reconnect, a known key."""
+    values: dict[str, Any] = {
+        "rabbitmq_url": RABBITMQ_URL,
+        "mongodb_url": os.environ.get("MONGODB_URL") or None,
+        "mpp_api_key": API_KEY,
+        "log_format": "console",
+        "log_level": "INFO",
+        "outbox_poll_seconds": 0.2,
+        "broker_reconnect_seconds": 0.5,
+        "broker_connect_timeout_seconds": 20,
+        "shutdown_grace_seconds": 3,
+    }
+    values.update(overrides)
+    return ServiceSettings(**values)
+
+
+def fresh_storage(service: str) -> Storage:
+    """A fresh store for one test: in-process, or a uniquely named database on MONGODB_URL."""
+    url = os.environ.get("MONGODB_URL") or None
+    name = f"test_{service}_{uuid.uuid4().hex[:10]}" if url else f"mpp_{service}"
+    storage = connect(url, name)
+    storage.keep_open = True
+    return storage
+
+
+async def drop_storage(storage: Storage) -> None:
+    if storage.durable:
+        await storage.client.drop_database(storage.db.name)
+        storage.client.close()
+
+
+@dataclass
+class RunningService:
+    """A service answering real HTTP on loopback."""
+
+    app: FastAPI
+    base_url: str
+    client: httpx.AsyncClient
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {API_KEY}"}
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[RunningService]:
+    """Serve ``app`` on 127.0.0.1 at a free port until the block ends (graceful stop)."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server stopped during start-up")
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        try:
+            yield RunningService(app=app, base_url=base_url, client=client)
+        finally:
+            server.should_exit = True
+            await asyncio.wait_for(task, timeout=30)
+
+
+@asynccontextmanager
+async def run_service(
+    build_app: Callable[..., FastAPI],
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+) -> AsyncIterator[RunningService]:
+    """Build and serve a service with test settings."""
+    app = build_app(settings or service_settings(), storage)
+    async with serve(app) as running:
+        yield running
