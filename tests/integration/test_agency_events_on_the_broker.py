@@ -8,7 +8,7 @@ import pytest
 
 from services.agency.bootstrap import build_app
 from shared.storage import Storage
-from tests.support.broker import EventTap
+from tests.support.broker import EventTap, TcpProxy
 from tests.support.servers import API_KEY, run_service, service_settings
 
 pytestmark = pytest.mark.broker
@@ -61,8 +61,8 @@ async def test_registering_an_agency_publishes_exactly_one_agency_registered_clo
 
 async def test_events_written_while_the_broker_is_unreachable_are_published_in_order_later(
     rabbitmq: str,
-    broker_proxy,
-    agency_storage: Storage,  # type: ignore[no-untyped-def]
+    broker_proxy: TcpProxy,
+    agency_storage: Storage,
 ) -> None:
     settings = service_settings(rabbitmq_url=broker_proxy.url)
     async with (
