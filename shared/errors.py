@@ -70,6 +70,9 @@ class RuleViolated(DomainError):
 
     def __init__(self, detail: str, *, field: str, **extensions: Any) -> None:
         super().__init__(
-            detail, field=field, errors=[{"field": field, "message": detail}], **extensions
+            f"{field}: {detail}",
+            field=field,
+            errors=[{"field": field, "message": detail}],
+            **extensions,
         )
         self.field = field

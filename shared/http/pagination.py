@@ -50,9 +50,12 @@ def encode_cursor(value: str) -> str:
 def decode_cursor(cursor: str) -> str:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
+        value = base64.b64decode(padded.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise RuleViolated("cursor is not one this service issued", field="cursor") from error
+        raise RuleViolated("is not a cursor this service issued", field="cursor") from error
+    if not value:
+        raise RuleViolated("is not a cursor this service issued", field="cursor")
+    return value
 
 
 async def fetch_page(

@@ -122,8 +122,16 @@ async def publish_raw(
         )
 
 
-async def get_one(queue_name: str, url: str = RABBITMQ_URL, timeout: float = 10.0) -> bytes:
-    """Take one message from ``queue_name`` (e.g. a DLQ), waiting up to ``timeout``."""
+async def get_one(
+    queue_name: str,
+    matching: Callable[[bytes], bool] = lambda _body: True,
+    url: str = RABBITMQ_URL,
+    timeout: float = 10.0,
+) -> bytes:
+    """Take messages from ``queue_name`` (e.g. a DLQ) until one matches; wait up to ``timeout``.
+
+    Other test runs may share the broker, so a test names the message it expects.
+    """
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()
@@ -131,9 +139,10 @@ async def get_one(queue_name: str, url: str = RABBITMQ_URL, timeout: float = 10.
         async with asyncio.timeout(timeout):
             while True:
                 message = await queue.get(fail=False, no_ack=True)
-                if message is not None:
+                if message is None:
+                    await asyncio.sleep(0.1)
+                elif matching(message.body):
                     return message.body
-                await asyncio.sleep(0.1)
 
 
 class TcpProxy:
