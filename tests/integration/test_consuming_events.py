@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import pytest
@@ -67,7 +67,7 @@ async def consuming(
         await delete_queues([queue.name])
 
 
-async def _wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.05)
