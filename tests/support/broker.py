@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -148,15 +149,20 @@ async def get_one(
 class TcpProxy:
     """A loopback TCP proxy to RabbitMQ that a test can cut and restore (a broker outage)."""
 
-    def __init__(self, target_host: str = "127.0.0.1", target_port: int = 5672) -> None:
-        self._target = (target_host, target_port)
+    def __init__(self, broker_url: str = RABBITMQ_URL) -> None:
+        self._broker = urlsplit(broker_url)
+        self._target = (self._broker.hostname or "127.0.0.1", self._broker.port or 5672)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
 
     @property
     def url(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        credentials = self._broker.netloc.rsplit("@", 1)[0] if "@" in self._broker.netloc else ""
+        at = f"{credentials}@" if credentials else ""
+        return urlunsplit(
+            (self._broker.scheme, f"{at}127.0.0.1:{self.port}", self._broker.path or "/", "", "")
+        )
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)

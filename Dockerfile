@@ -1,0 +1,26 @@
+# One image for all four services; compose picks the service with `command`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+
+COPY pyproject.toml README.md ./
+COPY shared ./shared
+COPY services ./services
+COPY mppctl ./mppctl
+COPY tests ./tests
+RUN pip install --no-deps --no-build-isolation -e . \
+    && useradd --system --uid 10001 --home-dir /app mpp
+USER mpp
+
+# Liveness for a plain `docker run`; compose overrides it with readiness.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD python -c "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8001\")}/healthz', timeout=2)"
+
+CMD ["python", "-m", "services.agency"]
