@@ -125,3 +125,20 @@ def test_well_formed_patterns_are_valid(pattern: str) -> None:
 @pytest.mark.parametrize("pattern", ["", "mou.", "mou..x", "MOU.*", "mou.s*"])
 def test_malformed_patterns_are_invalid(pattern: str) -> None:
     assert not is_valid_pattern(pattern)
+
+
+def test_every_event_type_has_an_example_that_fits_its_model() -> None:
+    from shared.events.examples import EXAMPLES
+
+    assert set(EXAMPLES) == set(EVENT_TYPES)
+    for event_type, example in EXAMPLES.items():
+        EVENT_TYPES[event_type].model_validate(example)
+
+
+def test_the_published_event_catalogue_is_generated_from_the_current_code() -> None:
+    from pathlib import Path
+
+    from shared.events.docs import render
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+    assert path.read_text() == render(), "run: python -m shared.events.docs"
