@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,13 +28,15 @@ from shared.events.envelope import CloudEvent
 from shared.logging import get_logger
 from shared.messaging.publisher import EventPublisher
 from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES
-from shared.storage import ASCENDING, Collection, ReturnDocument
+from shared.storage import ASCENDING, Collection
 
 log = get_logger(__name__)
 
 PENDING = "_outbox"
 PUBLISHED = "_published"
 LEASE = "_outbox_lease"
+LEASE_OWNER = "_outbox_lease_owner"
+LEASE_BATCH = 100
 PUBLISHED_KEPT = 20
 
 
@@ -41,10 +45,15 @@ class AggregateStore:
 
     Args:
         collection: the aggregate's collection; documents keep ``_id`` and ``version``.
-        on_commit: called after every write that added events (wakes the relay).
+        on_commit: called with the collection and the aggregate's id after every write that
+            added events (wakes the relay, which then looks at that aggregate first).
     """
 
-    def __init__(self, collection: Collection, on_commit: Any = None) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        on_commit: Callable[[Collection, str], None] | None = None,
+    ) -> None:
         self.collection = collection
         self._on_commit = on_commit
 
@@ -53,7 +62,7 @@ class AggregateStore:
         await self.collection.insert_one(
             {**document, PENDING: [e.to_wire_dict() for e in events], PUBLISHED: []}
         )
-        self._committed(events)
+        self._committed(document["_id"], events)
 
     async def update(
         self,
@@ -78,11 +87,11 @@ class AggregateStore:
                 f"{aggregate_id} changed while this request was handled; retry it",
                 expected_version=expected_version,
             )
-        self._committed(events)
+        self._committed(aggregate_id, events)
 
-    def _committed(self, events: Sequence[CloudEvent]) -> None:
+    def _committed(self, aggregate_id: str, events: Sequence[CloudEvent]) -> None:
         if events and self._on_commit is not None:
-            self._on_commit()
+            self._on_commit(self.collection, aggregate_id)
 
 
 async def ensure_outbox_indexes(collection: Collection) -> None:
@@ -114,8 +123,9 @@ class OutboxRelay:
         self._collections = list(collections)
         self._publisher = publisher
         self._poll = poll_seconds
-        self._lease = timedelta(seconds=lease_seconds)
+        self._lease_span = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
+        self._hints: dict[str, set[str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._backoff = poll_seconds
 
@@ -123,8 +133,15 @@ class OutboxRelay:
         """Also relay the events of ``collection``."""
         self._collections.append(collection)
 
-    def wake(self) -> None:
-        """Ask for a pass now (called after a commit)."""
+    def wake(self, collection: Collection | None = None, aggregate_id: str | None = None) -> None:
+        """Ask for a pass now; with an aggregate named, the pass looks only at it.
+
+        Looking up the aggregates just written, instead of searching every collection for
+        pending events, keeps the relay's cost per event constant; the full search still
+        runs every ``poll_seconds`` for what other replicas or a crash left behind.
+        """
+        if collection is not None and aggregate_id is not None:
+            self._hints.setdefault(collection.name, set()).add(aggregate_id)
         self._wake.set()
 
     def start(self) -> None:
@@ -143,9 +160,17 @@ class OutboxRelay:
             await asyncio.wait_for(self.drain(), timeout=5)
 
     async def _run(self) -> None:
+        last_full_pass = -float("inf")
         while True:
+            self._wake.clear()
+            hints, self._hints = self._hints, {}
+            full_pass_due = time.monotonic() - last_full_pass >= self._poll
             try:
-                await self.drain()
+                if full_pass_due:
+                    await self.drain()
+                    last_full_pass = time.monotonic()
+                else:
+                    await self._drain_hinted(hints)
                 self._backoff = self._poll
             except Exception as error:
                 OUTBOX_PUBLISH_FAILURES.labels(service=self._service).inc()
@@ -154,12 +179,15 @@ class OutboxRelay:
                     error=repr(error),
                     retry_in_seconds=round(self._backoff, 2),
                 )
+                last_full_pass = -float("inf")  # after a failure, search everything again
                 await asyncio.sleep(self._backoff)
                 self._backoff = min(self._backoff * 2, 30.0)
                 continue
-            self._wake.clear()
+            if self._hints:
+                continue
+            until_full_pass = max(0.0, self._poll - (time.monotonic() - last_full_pass))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                await asyncio.wait_for(self._wake.wait(), timeout=until_full_pass)
 
     async def drain(self) -> int:
         """Publish everything pending now; returns how many events were published.
@@ -167,25 +195,47 @@ class OutboxRelay:
         Stops at the first event the broker does not take (raising), leaving it and the
         events after it pending, so order per aggregate holds.
         """
+        pending_by_collection: dict[str, set[str]] = {}
+        pending_events = 0
+        for collection in self._collections:
+            async for document in collection.find(
+                {f"{PENDING}.0": {"$exists": True}}, {PENDING: 1}
+            ):
+                pending_by_collection.setdefault(collection.name, set()).add(document["_id"])
+                pending_events += len(document[PENDING])
+        OUTBOX_PENDING.labels(service=self._service).set(pending_events)
+        return await self._drain_hinted(pending_by_collection)
+
+    async def _drain_hinted(self, hints: dict[str, set[str]]) -> int:
+        """Publish the pending events of the named aggregates (those another relay holds wait)."""
         published = 0
         for collection in self._collections:
-            while (document := await self._lease_next(collection)) is not None:
-                published += await self._publish_document(collection, document)
-        await self._report_pending()
+            ids = sorted(hints.get(collection.name, ()))
+            for start in range(0, len(ids), LEASE_BATCH):
+                for document in await self._lease(collection, ids[start : start + LEASE_BATCH]):
+                    published += await self._publish_document(collection, document)
         return published
 
-    async def _lease_next(self, collection: Collection) -> dict[str, Any] | None:
+    async def _lease(self, collection: Collection, ids: list[str]) -> list[dict[str, Any]]:
+        """Take a lease on those of ``ids`` that have pending events and no live lease.
+
+        Two round trips for a whole batch; the lease expires, so a relay that died holding it
+        does not block the aggregate for ever.
+        """
         now = utcnow()
-        result: dict[str, Any] | None = await collection.find_one_and_update(
+        token = uuid.uuid4().hex
+        await collection.update_many(
             {
+                "_id": {"$in": ids},
                 f"{PENDING}.0": {"$exists": True},
                 "$or": [{LEASE: None}, {LEASE: {"$lt": now}}],
             },
-            {"$set": {LEASE: now + self._lease}},
-            projection={PENDING: 1},
-            return_document=ReturnDocument.AFTER,
+            {"$set": {LEASE: now + self._lease_span, LEASE_OWNER: token}},
         )
-        return result
+        leased: list[dict[str, Any]] = await collection.find(
+            {LEASE_OWNER: token}, {PENDING: 1}
+        ).to_list(None)
+        return leased
 
     async def _publish_document(self, collection: Collection, document: dict[str, Any]) -> int:
         done: list[str] = []
@@ -202,16 +252,9 @@ class OutboxRelay:
                     correlation_id=event.correlationid,
                 )
         finally:
-            update: dict[str, Any] = {"$unset": {LEASE: ""}}
+            update: dict[str, Any] = {"$unset": {LEASE: "", LEASE_OWNER: ""}}
             if done:
                 update["$pull"] = {PENDING: {"id": {"$in": done}}}
                 update["$push"] = {PUBLISHED: {"$each": done, "$slice": -PUBLISHED_KEPT}}
             await collection.update_one({"_id": document["_id"]}, update)
         return len(done)
-
-    async def _report_pending(self) -> None:
-        pending = 0
-        for collection in self._collections:
-            async for doc in collection.find({f"{PENDING}.0": {"$exists": True}}, {PENDING: 1}):
-                pending += len(doc[PENDING])
-        OUTBOX_PENDING.labels(service=self._service).set(pending)
