@@ -1,0 +1,240 @@
+"""HTTP resources of the MoU service (DESIGN.md, "mou"; plus ``PATCH /mous/{id}`` for drafts)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.mou.commands import (
+    AppointTeamMember,
+    DraftMou,
+    ReviseMou,
+    ScheduleSigning,
+    SignMou,
+    TerminateMou,
+)
+from services.mou.domain import Mou, MouFilter
+from services.mou.repository import MouRepository
+from shared.bus import CommandBus
+from shared.clock import UtcDateTime
+from shared.errors import RuleViolated
+from shared.events.catalogue import MouStatus
+from shared.http.auth import require_scope
+from shared.http.concurrency import if_match_version, set_etag
+from shared.http.pagination import Page, PageRequest, page_request
+
+router = APIRouter(prefix="/mous", tags=["mous"])
+write = Depends(require_scope("mou:write"))
+
+
+class PartyInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: str = Field(min_length=1, max_length=100)
+
+
+PartyList = list[PartyInput | str]
+
+
+def _party_ids(parties: PartyList) -> list[str]:
+    return [p.agency_id if isinstance(p, PartyInput) else p for p in parties]
+
+
+class MouCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str | None = Field(default=None, min_length=1, max_length=100)
+    title: str = Field(
+        min_length=1,
+        max_length=500,
+        examples=[
+            "Nota Kesepahaman tentang Penyelenggaraan Pelayanan Publik pada Mal Pelayanan Publik"
+        ],
+    )
+    parties: PartyList = Field(
+        description='At least two distinct, active agencies: `[{"agency_id": ...}]` or ids.',
+        max_length=200,
+    )
+    valid_from: date | None = Field(
+        default=None, description="First day in force; by default the day the last party signs."
+    )
+    valid_until: date | None = Field(
+        default=None, description="Last day in force; none for an MoU without end."
+    )
+
+
+class MouPatch(BaseModel):
+    """Changes to a draft; only the fields given change. ``parties`` replaces the list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str | None = Field(default=None, min_length=1, max_length=100)
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    parties: PartyList | None = Field(default=None, max_length=200)
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    @field_validator("title", "parties")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class SigningSchedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signing_at: UtcDateTime
+
+
+class SignatureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: str = Field(min_length=1, max_length=100)
+    signatory_name: str = Field(min_length=1, max_length=200)
+    signatory_title: str = Field(min_length=1, max_length=300)
+    signed_at: UtcDateTime | None = Field(
+        default=None, description="When the party signed; now by default, never in the future."
+    )
+
+
+class TeamMemberCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200, examples=["Anggota"])
+
+
+class Termination(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _bus(request: Request) -> CommandBus:
+    bus: CommandBus = request.app.state.bus
+    return bus
+
+
+def _mous(request: Request) -> MouRepository:
+    repository: MouRepository = request.app.state.mous
+    return repository
+
+
+def _answer(response: Response, mou: Mou) -> Mou:
+    set_etag(response, mou.version)
+    return mou
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
+async def draft_mou(
+    body: MouCreate, request: Request, response: Response, bus: CommandBus = Depends(_bus)
+) -> Mou:
+    """Draft an MoU between known, active agencies; publishes `mou.drafted`."""
+    command = DraftMou(
+        title=body.title,
+        parties=_party_ids(body.parties),
+        number=body.number,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+    )
+    mou: Mou = await bus.handle(command)
+    response.headers["Location"] = str(request.url_for("get_mou", mou_id=mou.id))
+    return _answer(response, mou)
+
+
+@router.get("")
+async def list_mous(
+    status: MouStatus | None = Query(None),
+    party: str | None = Query(
+        None, max_length=100, description="An agency id (or code) that is a party."
+    ),
+    page: PageRequest = Depends(page_request),
+    mous: MouRepository = Depends(_mous),
+) -> Page[Mou]:
+    return await mous.list(MouFilter(status=status, party=party), page)
+
+
+@router.get("/{mou_id}", name="get_mou")
+async def get_mou(mou_id: str, response: Response, mous: MouRepository = Depends(_mous)) -> Mou:
+    """The MoU with every party's signature state (`signed_at` null: not signed yet)."""
+    return _answer(response, await mous.get(mou_id))
+
+
+@router.patch("/{mou_id}", dependencies=[write])
+async def revise_mou(
+    mou_id: str,
+    body: MouPatch,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mou:
+    """Change a draft's title, number, parties or term (409 once signing has begun)."""
+    changes = body.model_dump(exclude_unset=True)
+    if "parties" in changes and body.parties is not None:
+        changes["parties"] = _party_ids(body.parties)
+    if not changes:
+        raise RuleViolated("nothing to change", field="body")
+    command = ReviseMou(mou_id=mou_id, changes=changes, expected_version=expected_version)
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mou_id}/schedule", dependencies=[write])
+async def schedule_signing(
+    mou_id: str,
+    body: SigningSchedule,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mou:
+    """Set or move the signing date; publishes `mou.signing_scheduled`."""
+    command = ScheduleSigning(
+        mou_id=mou_id, signing_at=body.signing_at, expected_version=expected_version
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mou_id}/signatures", status_code=status.HTTP_201_CREATED, dependencies=[write])
+async def sign_mou(
+    mou_id: str,
+    body: SignatureCreate,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mou:
+    """A party signs; publishes `mou.party_signed`, and `mou.signed` when it is the last."""
+    command = SignMou(mou_id=mou_id, **body.model_dump(), expected_version=expected_version)
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mou_id}/team-members", status_code=status.HTTP_201_CREATED, dependencies=[write])
+async def appoint_team_member(
+    mou_id: str,
+    body: TeamMemberCreate,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mou:
+    """Appoint a working-team member from a party; publishes `mou.team_member_added`."""
+    command = AppointTeamMember(
+        mou_id=mou_id, **body.model_dump(), expected_version=expected_version
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mou_id}/terminate", dependencies=[write])
+async def terminate_mou(
+    mou_id: str,
+    body: Termination,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mou:
+    """End the MoU early, with a reason; publishes `mou.terminated`."""
+    command = TerminateMou(mou_id=mou_id, reason=body.reason, expected_version=expected_version)
+    return _answer(response, await bus.handle(command))

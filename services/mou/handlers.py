@@ -1,0 +1,131 @@
+"""One handler per command: load, call the domain, save (state and events together)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from services.mou.commands import (
+    AppointTeamMember,
+    DraftMou,
+    ReviseMou,
+    ScheduleSigning,
+    SignMou,
+    TerminateMou,
+)
+from services.mou.domain import Mou
+from services.mou.repository import MouRepository
+from shared.clock import utcnow
+from shared.errors import ConcurrentModification, Conflict
+from shared.logging import get_logger
+from shared.projections.agencies import AgencyDirectory
+
+log = get_logger(__name__)
+
+
+async def _ensure_number_is_free(mous: MouRepository, number: str | None, mou_id: str) -> None:
+    # The unique index is the guarantee; this answers the common case with a clear detail.
+    if number is None:
+        return
+    other = await mous.find_one({"number": number.strip(), "_id": {"$ne": mou_id}})
+    if other is not None:
+        raise Conflict(f"MoU {other.id} already has the number {number}", field="number")
+
+
+async def draft_mou(command: DraftMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
+    known = await agencies.get_many(list(dict.fromkeys(command.parties)))
+    mou = Mou.draft(
+        title=command.title,
+        parties=command.parties,
+        agencies=known,
+        number=command.number,
+        valid_from=command.valid_from,
+        valid_until=command.valid_until,
+    )
+    await _ensure_number_is_free(mous, mou.number, mou.id)
+    await mous.add(mou)
+    return mou
+
+
+async def revise_mou(command: ReviseMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
+    mou = await mous.get(command.mou_id)
+    mou.ensure_version(command.expected_version)
+    wanted = command.changes.get("parties") or []
+    known = await agencies.get_many([a for a in dict.fromkeys(wanted) if a not in mou.party_ids])
+    changed = mou.revise(command.changes, known)
+    if changed:
+        if "number" in changed:
+            await _ensure_number_is_free(mous, mou.number, mou.id)
+        await mous.save(mou)
+    return mou
+
+
+async def schedule_signing(command: ScheduleSigning, mous: MouRepository) -> Mou:
+    mou = await mous.get(command.mou_id)
+    mou.ensure_version(command.expected_version)
+    if mou.schedule_signing(command.signing_at):
+        await mous.save(mou)
+    return mou
+
+
+async def sign_mou(command: SignMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
+    mou = await mous.get(command.mou_id)
+    mou.ensure_version(command.expected_version)
+    mou.sign(
+        command.agency_id,
+        signatory_name=command.signatory_name,
+        signatory_title=command.signatory_title,
+        signed_at=command.signed_at,
+        agency=await agencies.get(command.agency_id),
+    )
+    await mous.save(mou)
+    return mou
+
+
+async def appoint_team_member(
+    command: AppointTeamMember, mous: MouRepository, agencies: AgencyDirectory
+) -> Mou:
+    mou = await mous.get(command.mou_id)
+    mou.ensure_version(command.expected_version)
+    mou.appoint_team_member(
+        command.agency_id,
+        name=command.name,
+        role=command.role,
+        agency=await agencies.get(command.agency_id),
+    )
+    await mous.save(mou)
+    return mou
+
+
+async def terminate_mou(command: TerminateMou, mous: MouRepository) -> Mou:
+    mou = await mous.get(command.mou_id)
+    mou.ensure_version(command.expected_version)
+    mou.terminate(command.reason)
+    await mous.save(mou)
+    return mou
+
+
+async def expire_due_mous(
+    mous: MouRepository, today: date | None = None, now: datetime | None = None
+) -> list[str]:
+    """Expire every MoU in force whose term ran out before ``today`` (UTC); returns their ids.
+
+    Safe on several replicas at once: each expiry is a save conditional on the version read,
+    so of two replicas expiring the same MoU one wins and the other skips it, and only one
+    ``mou.expired`` is ever recorded.
+    """
+    now = now or utcnow()
+    today = today or now.date()
+    expired: list[str] = []
+    for mou_id in await mous.ids_due_to_expire(today):
+        mou = await mous.get(mou_id)
+        if not mou.is_due_to_expire(today):
+            continue  # changed since the search (another replica, a termination)
+        mou.expire(today, at=now)
+        try:
+            await mous.save(mou)
+        except ConcurrentModification:
+            log.info("mou.expiry_skipped", mou_id=mou_id, detail="changed by another writer")
+            continue
+        log.info("mou.expired", mou_id=mou_id, valid_until=str(mou.valid_until))
+        expired.append(mou_id)
+    return expired

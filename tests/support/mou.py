@@ -1,0 +1,72 @@
+"""Running the MoU service beside the agency service, the way its agencies become known."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from services.agency.bootstrap import build_app as build_agency_app
+from services.mou.bootstrap import build_app as build_mou_app
+from services.mou.consumers import AGENCIES_QUEUE
+from services.mou.settings import MouSettings
+from shared.projections.agencies import AgencyDirectory
+from shared.storage import Storage
+from tests.support.broker import delete_queues
+from tests.support.servers import RunningService, run_service, service_settings
+
+
+def mou_settings(**overrides: Any) -> MouSettings:
+    """Test settings for the MoU service (the shared ones of ``service_settings``)."""
+    return MouSettings(**{**service_settings().model_dump(), **overrides})
+
+
+@dataclass
+class Services:
+    agency: RunningService
+    mou: RunningService
+
+
+@asynccontextmanager
+async def agency_and_mou(
+    agency_storage: Storage, mou_storage: Storage, **mou_overrides: Any
+) -> AsyncIterator[Services]:
+    """The agency and MoU services on loopback, the MoU queue emptied of older tests' events."""
+    await delete_queues([AGENCIES_QUEUE])
+    async with (
+        run_service(build_agency_app, storage=agency_storage) as agency,
+        run_service(build_mou_app, mou_settings(**mou_overrides), mou_storage) as mou,
+    ):
+        yield Services(agency=agency, mou=mou)
+
+
+async def register_agency(agency: RunningService, body: dict[str, Any]) -> dict[str, Any]:
+    response = await agency.client.post("/agencies", json=body, headers=agency.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def wait_until_known(
+    mou: RunningService,
+    agency_ids: Iterable[str],
+    status: str = "active",
+    timeout: float = 10.0,
+) -> None:
+    """Wait until the MoU service's projection holds every agency with ``status``."""
+    directory: AgencyDirectory = mou.app.state.agencies
+    wanted = list(agency_ids)
+    async with asyncio.timeout(timeout):
+        while True:
+            known = await directory.get_many(wanted)
+            if all(a in known and known[a].status == status for a in wanted):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def register_known(services: Services, *bodies: dict[str, Any]) -> list[dict[str, Any]]:
+    """Register agencies through the agency service and wait until the MoU service knows them."""
+    agencies = [await register_agency(services.agency, body) for body in bodies]
+    await wait_until_known(services.mou, [a["id"] for a in agencies])
+    return agencies
