@@ -1,0 +1,264 @@
+"""HTTP resources of the mall service (DESIGN.md, "mall")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.mall.commands import (
+    CloseCounter,
+    CloseMall,
+    InaugurateMall,
+    OpenCounter,
+    OpenMall,
+    PlanMall,
+    ScheduleInauguration,
+)
+from services.mall.domain import Mall, MallFilter
+from services.mall.repository import MallRepository, MallStats
+from shared.bus import CommandBus
+from shared.events.catalogue import MallStatus
+from shared.http.auth import require_scope
+from shared.http.concurrency import if_match_version, set_etag
+from shared.http.pagination import Page, PageRequest, page_request
+
+router = APIRouter(prefix="/malls", tags=["malls"])
+write = Depends(require_scope("mall:write"))
+
+
+class RegionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province_code: str = Field(
+        max_length=8, examples=["61"], description="Kemendagri code of one of the 38 provinces."
+    )
+    regency_code: str = Field(
+        max_length=8,
+        examples=["61.03"],
+        description="Kemendagri code PP.RR of the regency or city (kabupaten/kota) in that"
+        " province; the province code itself for a province-level mall (MPP DKI Jakarta: 31).",
+    )
+    regency_name: str = Field(min_length=1, max_length=200, examples=["Kabupaten Sanggau"])
+    province_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Optional: filled in by the service; if given it must be the official name.",
+    )
+
+
+class MallCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300, examples=["MPP Kabupaten Sanggau"])
+    region: RegionIn
+    address: str | None = Field(default=None, max_length=1000)
+
+
+class Opening(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    opened_at: datetime | None = Field(
+        default=None, description="When it started serving (default now); not in the future."
+    )
+
+
+class InaugurationSchedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scheduled_for: datetime
+
+
+class Inauguration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inaugurated_at: datetime | None = Field(
+        default=None, description="When (default now); may be historic, not in the future."
+    )
+    inaugurated_by: str = Field(
+        min_length=1, max_length=300, examples=["Bupati Sanggau", "Menteri PANRB"]
+    )
+
+
+class CounterCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: str = Field(min_length=1, max_length=100)
+    services: list[str] = Field(
+        min_length=1,
+        description="Layanan codes, each one the agency offers.",
+        examples=[["PASPOR"]],
+    )
+    opened_at: datetime | None = Field(
+        default=None, description="When it opened (default now); not in the future."
+    )
+
+
+class Closure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+def _bus(request: Request) -> CommandBus:
+    bus: CommandBus = request.app.state.bus
+    return bus
+
+
+def _malls(request: Request) -> MallRepository:
+    repository: MallRepository = request.app.state.malls
+    return repository
+
+
+def _answer(response: Response, mall: Mall) -> Mall:
+    set_etag(response, mall.version)
+    return mall
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
+async def plan_mall(
+    body: MallCreate, request: Request, response: Response, bus: CommandBus = Depends(_bus)
+) -> Mall:
+    """Register a planned mall for a regency or city; publishes `mall.planned`.
+
+    At most one mall that is not closed per regency (409).
+    """
+    mall: Mall = await bus.handle(
+        PlanMall(
+            name=body.name,
+            province_code=body.region.province_code,
+            regency_code=body.region.regency_code,
+            regency_name=body.region.regency_name,
+            province_name=body.region.province_name,
+            address=body.address,
+        )
+    )
+    response.headers["Location"] = str(request.url_for("get_mall", mall_id=mall.id))
+    return _answer(response, mall)
+
+
+@router.get("")
+async def list_malls(
+    status: MallStatus | None = Query(None),
+    province_code: str | None = Query(None, description="Kemendagri province code, e.g. 61."),
+    regency_code: str | None = Query(None, description="Kemendagri regency code, e.g. 61.03."),
+    page: PageRequest = Depends(page_request),
+    malls: MallRepository = Depends(_malls),
+) -> Page[Mall]:
+    filters = MallFilter(status=status, province_code=province_code, regency_code=regency_code)
+    return await malls.list(filters, page)
+
+
+@router.get("/stats")
+async def mall_stats(malls: MallRepository = Depends(_malls)) -> MallStats:
+    """Malls by status and by province, and the open counters and distinct agencies in the
+    malls that are not closed."""
+    return await malls.stats()
+
+
+@router.get("/{mall_id}", name="get_mall")
+async def get_mall(
+    mall_id: str, response: Response, malls: MallRepository = Depends(_malls)
+) -> Mall:
+    return _answer(response, await malls.get(mall_id))
+
+
+@router.post("/{mall_id}/open", dependencies=[write])
+async def open_mall(
+    mall_id: str,
+    response: Response,
+    body: Opening | None = None,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mall:
+    """A planned mall starts serving (soft launch); publishes `mall.opened`."""
+    command = OpenMall(
+        mall_id=mall_id,
+        opened_at=body.opened_at if body else None,
+        expected_version=expected_version,
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mall_id}/inauguration", dependencies=[write])
+async def schedule_inauguration(
+    mall_id: str,
+    body: InaugurationSchedule,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mall:
+    """Set or move the inauguration date; publishes `mall.inauguration_scheduled`."""
+    command = ScheduleInauguration(
+        mall_id=mall_id, scheduled_for=body.scheduled_for, expected_version=expected_version
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mall_id}/inaugurate", dependencies=[write])
+async def inaugurate_mall(
+    mall_id: str,
+    body: Inauguration,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mall:
+    """Record the official inauguration (peresmian); publishes `mall.inaugurated`."""
+    command = InaugurateMall(
+        mall_id=mall_id,
+        inaugurated_at=body.inaugurated_at,
+        inaugurated_by=body.inaugurated_by,
+        expected_version=expected_version,
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mall_id}/counters", status_code=status.HTTP_201_CREATED, dependencies=[write])
+async def open_counter(
+    mall_id: str,
+    body: CounterCreate,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mall:
+    """An agency opens its counter (gerai); publishes `mall.counter_opened`.
+
+    An agency that is not a local government needs to be a party to an MoU in force (409).
+    """
+    command = OpenCounter(
+        mall_id=mall_id,
+        agency_id=body.agency_id,
+        services=body.services,
+        opened_at=body.opened_at,
+        expected_version=expected_version,
+    )
+    return _answer(response, await bus.handle(command))
+
+
+@router.delete("/{mall_id}/counters/{agency_id}", dependencies=[write])
+async def close_counter(
+    mall_id: str,
+    agency_id: str,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mall:
+    """The agency's counter closes; publishes `mall.counter_closed`."""
+    command = CloseCounter(mall_id=mall_id, agency_id=agency_id, expected_version=expected_version)
+    return _answer(response, await bus.handle(command))
+
+
+@router.post("/{mall_id}/close", dependencies=[write])
+async def close_mall(
+    mall_id: str,
+    response: Response,
+    body: Closure | None = None,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Mall:
+    """It stops operating; publishes `mall.closed`. Its regency may then get a new mall."""
+    command = CloseMall(
+        mall_id=mall_id, reason=body.reason if body else None, expected_version=expected_version
+    )
+    return _answer(response, await bus.handle(command))

@@ -1,0 +1,49 @@
+"""What callers may ask of the mall service, named in the imperative."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.bus import Command
+
+
+class PlanMall(Command):
+    name: str
+    province_code: str
+    regency_code: str
+    regency_name: str
+    province_name: str | None = None
+    address: str | None = None
+
+
+class OpenMall(Command):
+    mall_id: str
+    opened_at: datetime | None = None
+
+
+class ScheduleInauguration(Command):
+    mall_id: str
+    scheduled_for: datetime
+
+
+class InaugurateMall(Command):
+    mall_id: str
+    inaugurated_by: str
+    inaugurated_at: datetime | None = None
+
+
+class CloseMall(Command):
+    mall_id: str
+    reason: str | None = None
+
+
+class OpenCounter(Command):
+    mall_id: str
+    agency_id: str
+    services: list[str]
+    opened_at: datetime | None = None
+
+
+class CloseCounter(Command):
+    mall_id: str
+    agency_id: str

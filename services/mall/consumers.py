@@ -1,0 +1,86 @@
+"""What the mall service consumes: agencies (``mall.agencies``) and MoUs in force
+(``mall.mous``), and the counter flags that follow from them.
+"""
+
+from __future__ import annotations
+
+from services.mall import SERVICE
+from services.mall.handlers import reconcile_counter_flags
+from services.mall.projections import MOU_EVENT_TYPES, MouRegister
+from services.mall.repository import MallRepository
+from shared.events.catalogue import AgencyUpdated
+from shared.events.envelope import CloudEvent
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.topology import ConsumerQueue
+from shared.projections.agencies import AgencyDirectory
+from shared.runtime import ServiceRuntime
+
+AGENCY_QUEUE = "mall.agencies"
+MOU_QUEUE = "mall.mous"
+
+
+class CounterFlags:
+    """Keeps counter flags in step with the MoU and agency projections."""
+
+    def __init__(self, malls: MallRepository, agencies: AgencyDirectory, mous: MouRegister) -> None:
+        self._malls = malls
+        self._agencies = agencies
+        self._mous = mous
+
+    async def on_mou_event(self, event: CloudEvent) -> None:
+        """Fold the MoU in, then re-check the counters of each of its parties."""
+        mou = await self._mous.apply(event)
+        if mou is None:
+            return
+        ended = {"mou.terminated": "was terminated", "mou.expired": "expired"}.get(event.type)
+        for agency_id in mou.parties:
+            reason = (
+                f"no MoU in force: {mou.label} {ended}"
+                if ended
+                else f"no MoU in force (last seen: {mou.label})"
+            )
+            await reconcile_counter_flags(
+                agency_id, reason, malls=self._malls, agencies=self._agencies, mous=self._mous
+            )
+
+    async def on_agency_updated(self, event: CloudEvent) -> None:
+        """A change of kind (to or from local_government) may set or clear flags."""
+        data = AgencyUpdated.model_validate(event.data)
+        if "kind" in data.changed:
+            await reconcile_counter_flags(
+                data.agency_id,
+                f"no MoU in force: {data.code} is now of kind {data.kind}",
+                malls=self._malls,
+                agencies=self._agencies,
+                mous=self._mous,
+            )
+
+
+def add_consumers(
+    runtime: ServiceRuntime,
+    *,
+    malls: MallRepository,
+    agencies: AgencyDirectory,
+    mous: MouRegister,
+) -> CounterFlags:
+    """Register the two consumers with ``runtime``."""
+    flags = CounterFlags(malls, agencies, mous)
+    limit = runtime.settings.consumer_delivery_limit
+    runtime.add_consumer(
+        EventConsumer(
+            service=SERVICE,
+            queue=ConsumerQueue(AGENCY_QUEUE, bindings=("agency.#",), delivery_limit=limit),
+            db=runtime.storage.db,
+            # Dicts keep order: the directory is updated before the flags are re-checked.
+            handlers={**agencies.handlers(), "agency.updated": flags.on_agency_updated},
+        )
+    )
+    runtime.add_consumer(
+        EventConsumer(
+            service=SERVICE,
+            queue=ConsumerQueue(MOU_QUEUE, bindings=MOU_EVENT_TYPES, delivery_limit=limit),
+            db=runtime.storage.db,
+            handlers={pattern: flags.on_mou_event for pattern in MOU_EVENT_TYPES},
+        )
+    )
+    return flags

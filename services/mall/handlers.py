@@ -1,0 +1,147 @@
+"""One handler per command: load, call the domain, save (state and events together)."""
+
+from __future__ import annotations
+
+from services.mall.commands import (
+    CloseCounter,
+    CloseMall,
+    InaugurateMall,
+    OpenCounter,
+    OpenMall,
+    PlanMall,
+    ScheduleInauguration,
+)
+from services.mall.domain import Mall, needs_mou
+from services.mall.projections import MouRegister
+from services.mall.repository import MallRepository
+from shared.errors import ConcurrentModification, Conflict, RuleViolated
+from shared.logging import get_logger
+from shared.projections.agencies import AgencyDirectory
+
+log = get_logger(__name__)
+
+FLAG_ATTEMPTS = 5
+
+
+async def plan_mall(command: PlanMall, malls: MallRepository) -> Mall:
+    mall = Mall.plan(
+        name=command.name,
+        province_code=command.province_code,
+        regency_code=command.regency_code,
+        regency_name=command.regency_name,
+        province_name=command.province_name,
+        address=command.address,
+    )
+    existing = await malls.active_in_regency(mall.region.regency_code)
+    if existing is not None:
+        raise Conflict(
+            f"{mall.region.regency_name} ({mall.region.regency_code}) already has a mall that is"
+            f" not closed: {existing.name} ({existing.status})",
+            field="region.regency_code",
+            existing_mall_id=existing.id,
+        )
+    # The unique index refuses a concurrent second one (409 as well).
+    await malls.add(mall)
+    return mall
+
+
+async def open_mall(command: OpenMall, malls: MallRepository) -> Mall:
+    mall = await malls.get(command.mall_id)
+    mall.ensure_version(command.expected_version)
+    mall.open(command.opened_at)
+    await malls.save(mall)
+    return mall
+
+
+async def schedule_inauguration(command: ScheduleInauguration, malls: MallRepository) -> Mall:
+    mall = await malls.get(command.mall_id)
+    mall.ensure_version(command.expected_version)
+    mall.schedule_inauguration(command.scheduled_for)
+    await malls.save(mall)
+    return mall
+
+
+async def inaugurate_mall(command: InaugurateMall, malls: MallRepository) -> Mall:
+    mall = await malls.get(command.mall_id)
+    mall.ensure_version(command.expected_version)
+    mall.inaugurate(command.inaugurated_by, command.inaugurated_at)
+    await malls.save(mall)
+    return mall
+
+
+async def close_mall(command: CloseMall, malls: MallRepository) -> Mall:
+    mall = await malls.get(command.mall_id)
+    mall.ensure_version(command.expected_version)
+    mall.close(command.reason)
+    await malls.save(mall)
+    return mall
+
+
+async def open_counter(
+    command: OpenCounter,
+    malls: MallRepository,
+    agencies: AgencyDirectory,
+    mous: MouRegister,
+) -> Mall:
+    mall = await malls.get(command.mall_id)
+    mall.ensure_version(command.expected_version)
+    agency = await agencies.get(command.agency_id)
+    if agency is None:
+        raise RuleViolated(
+            f"agency {command.agency_id} is unknown to the mall service (register it with the"
+            " agency service first)",
+            field="agency_id",
+        )
+    mou_in_force = not needs_mou(agency) or await mous.has_mou_in_force(agency.agency_id)
+    mall.open_counter(
+        agency, command.services, mou_in_force=mou_in_force, opened_at=command.opened_at
+    )
+    await malls.save(mall)
+    return mall
+
+
+async def close_counter(command: CloseCounter, malls: MallRepository) -> Mall:
+    mall = await malls.get(command.mall_id)
+    mall.ensure_version(command.expected_version)
+    mall.close_counter(command.agency_id)
+    await malls.save(mall)
+    return mall
+
+
+async def reconcile_counter_flags(
+    agency_id: str,
+    reason: str,
+    *,
+    malls: MallRepository,
+    agencies: AgencyDirectory,
+    mous: MouRegister,
+) -> int:
+    """Flag the agency's open counters if it needs an MoU in force and has none; clear the
+    flag otherwise. Idempotent: run it after anything that may change the answer.
+
+    Returns how many counters changed (each one publishes ``mall.counter_flagged``).
+    """
+    agency = await agencies.get(agency_id)
+    must_have_mou = agency is None or needs_mou(agency)
+    flagged = must_have_mou and not await mous.has_mou_in_force(agency_id)
+    changed = 0
+    for mall_id in await malls.with_counter_of(agency_id):
+        for attempt in range(1, FLAG_ATTEMPTS + 1):
+            mall = await malls.get(mall_id)
+            if not mall.flag_counter(agency_id, flagged, reason if flagged else None):
+                break
+            try:
+                await malls.save(mall)
+            except ConcurrentModification:
+                if attempt == FLAG_ATTEMPTS:
+                    raise
+                continue
+            changed += 1
+            log.info(
+                "mall.counter_flag_changed",
+                mall_id=mall_id,
+                agency_id=agency_id,
+                flagged=flagged,
+            )
+            break
+    return changed

@@ -1,0 +1,107 @@
+"""What the mall service knows of MoUs, learned from ``mou.signed``, ``mou.terminated`` and
+``mou.expired``: which MoUs are in force and who their parties are.
+
+Each event carries the MoU's new ``version``; an event is applied only if it is newer than
+what is held, so a redelivered or late ``mou.signed`` never revives a terminated MoU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.events.catalogue import MouStatus, data_model_for
+from shared.events.envelope import CloudEvent
+from shared.storage import ASCENDING, Database, DuplicateKeyError
+
+COLLECTION = "known_mous"
+
+_STATUS_BY_TYPE: dict[str, MouStatus] = {
+    "mou.signed": "signed",
+    "mou.terminated": "terminated",
+    "mou.expired": "expired",
+}
+MOU_EVENT_TYPES: tuple[str, ...] = tuple(_STATUS_BY_TYPE)
+
+
+class KnownMou(BaseModel):
+    """An MoU as the mall service sees it."""
+
+    mou_id: str
+    version: int
+    status: MouStatus
+    number: str | None = None
+    title: str
+    parties: list[str]
+    """The parties' agency ids."""
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == "signed"
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} ({self.title})" if self.number else self.title
+
+
+class MouRegister:
+    """The MoUs the mall service has heard of, in its own database.
+
+    Args:
+        db: the mall service's database.
+        collection: where the projection lives.
+    """
+
+    def __init__(self, db: Database, collection: str = COLLECTION) -> None:
+        self._collection = db[collection]
+
+    async def ensure_indexes(self) -> None:
+        await self._collection.create_index([("parties", ASCENDING), ("status", ASCENDING)])
+
+    async def apply(self, event: CloudEvent) -> KnownMou | None:
+        """Fold one ``mou.*`` event in (idempotent, never goes back).
+
+        Returns the MoU as the event describes it (whether or not it was newer than what was
+        held), or None for an event type this projection ignores.
+        """
+        status = _STATUS_BY_TYPE.get(event.type)
+        if status is None:
+            return None
+        data = data_model_for(event.type).model_validate(event.data).model_dump(mode="json")
+        mou = KnownMou(
+            mou_id=data["mou_id"],
+            version=data["version"],
+            status=status,
+            number=data.get("number"),
+            title=data["title"],
+            parties=[p["agency_id"] for p in data["parties"]],
+        )
+        state: dict[str, Any] = mou.model_dump(exclude={"mou_id"})
+        result = await self._collection.update_one(
+            {"_id": mou.mou_id, "version": {"$lt": mou.version}}, {"$set": state}
+        )
+        if not result.matched_count:
+            # A duplicate key means we already hold this version or a newer one.
+            with contextlib.suppress(DuplicateKeyError):
+                await self._collection.insert_one({"_id": mou.mou_id, **state})
+        return mou
+
+    async def get(self, mou_id: str) -> KnownMou | None:
+        document = await self._collection.find_one({"_id": mou_id})
+        return None if document is None else _known(document)
+
+    async def in_force_for(self, agency_id: str) -> list[KnownMou]:
+        """The MoUs in force that ``agency_id`` is a party to."""
+        cursor = self._collection.find({"parties": agency_id, "status": "signed"})
+        return [_known(document) async for document in cursor]
+
+    async def has_mou_in_force(self, agency_id: str) -> bool:
+        return (
+            await self._collection.find_one({"parties": agency_id, "status": "signed"}) is not None
+        )
+
+
+def _known(document: dict[str, Any]) -> KnownMou:
+    return KnownMou.model_validate({**document, "mou_id": document["_id"]})

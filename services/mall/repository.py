@@ -1,0 +1,149 @@
+"""Malls in MongoDB (``mpp_mall.malls``), with their events in the outbox.
+
+At most one mall that is not closed per regency: every stored mall carries
+``_active_regency``, its regency code while it is not closed and null once it is, under a
+unique index that covers string values only (a partial index: closed malls never clash).
+"""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.mall.domain import STATUSES, Mall, MallFilter
+from services.mall.regions import PROVINCES
+from shared.events.envelope import CloudEvent
+from shared.http.pagination import Page, PageRequest, fetch_page
+from shared.outbox import AggregateStore
+from shared.repository import Repository, from_document
+from shared.storage import ASCENDING
+
+COLLECTION = "malls"
+ACTIVE_REGENCY = "_active_regency"
+
+
+def active_regency(document: dict[str, Any]) -> str | None:
+    """The regency a stored mall holds: its code unless the mall is closed."""
+    if document.get("status") == "closed":
+        return None
+    region = document.get("region") or {}
+    code = region.get("regency_code")
+    return str(code) if code else None
+
+
+class RegencyGuardedStore(AggregateStore):
+    """The outbox store of malls, keeping ``_active_regency`` in step with each write."""
+
+    def __init__(self, inner: AggregateStore) -> None:
+        super().__init__(inner.collection)
+        self._inner = inner
+
+    async def insert(self, document: dict[str, Any], events: Sequence[CloudEvent]) -> None:
+        await self._inner.insert({**document, ACTIVE_REGENCY: active_regency(document)}, events)
+
+    async def update(
+        self,
+        aggregate_id: str,
+        expected_version: int,
+        changes: dict[str, Any],
+        events: Sequence[CloudEvent],
+    ) -> None:
+        await self._inner.update(
+            aggregate_id,
+            expected_version,
+            {**changes, ACTIVE_REGENCY: active_regency(changes)},
+            events,
+        )
+
+
+class ProvinceCount(BaseModel):
+    province_code: str
+    province_name: str
+    count: int
+
+
+class MallStats(BaseModel):
+    """The programme's figures ("56 malls by May 2022")."""
+
+    total: int
+    by_status: dict[str, int]
+    by_province: list[ProvinceCount]
+    counters: int
+    """Open counters in malls that are not closed."""
+    agencies: int
+    """Distinct agencies with an open counter in a mall that is not closed."""
+
+
+class MallRepository(Repository[Mall]):
+    def __init__(self, store: AggregateStore) -> None:
+        super().__init__(
+            RegencyGuardedStore(store),
+            Mall,
+            "mall",
+            duplicate_message="a mall that is not closed already exists for this regency",
+        )
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [(ACTIVE_REGENCY, ASCENDING)],
+            unique=True,
+            partialFilterExpression={ACTIVE_REGENCY: {"$type": "string"}},
+            name="one_open_mall_per_regency",
+        )
+        await self.collection.create_index(
+            [("region.province_code", ASCENDING), ("status", ASCENDING)]
+        )
+        await self.collection.create_index([("status", ASCENDING)])
+        await self.collection.create_index([("counters.agency_id", ASCENDING)])
+
+    async def active_in_regency(self, regency_code: str) -> Mall | None:
+        """The mall that is not closed in ``regency_code``, if any."""
+        return await self.find_one({ACTIVE_REGENCY: regency_code})
+
+    async def with_counter_of(self, agency_id: str) -> list[str]:
+        """The ids of the malls, not closed, where ``agency_id`` has a counter."""
+        cursor = self.collection.find(
+            {"counters.agency_id": agency_id, "status": {"$ne": "closed"}}, {"_id": 1}
+        )
+        return [document["_id"] async for document in cursor]
+
+    async def list(self, filters: MallFilter, page: PageRequest) -> Page[Mall]:
+        query: dict[str, Any] = {}
+        if filters.status:
+            query["status"] = filters.status
+        if filters.province_code:
+            query["region.province_code"] = filters.province_code
+        if filters.regency_code:
+            query["region.regency_code"] = filters.regency_code
+        return await fetch_page(self.collection, query, page, lambda doc: from_document(Mall, doc))
+
+    async def stats(self) -> MallStats:
+        """Counts by status and province, and the counters and agencies in malls not closed."""
+        by_status: Tally[str] = Tally()
+        by_province: Tally[str] = Tally()
+        counters = 0
+        agencies: set[str] = set()
+        cursor = self.collection.find(
+            {}, {"status": 1, "region.province_code": 1, "counters.agency_id": 1}
+        )
+        async for document in cursor:
+            status = document.get("status", "planned")
+            by_status[status] += 1
+            by_province[document["region"]["province_code"]] += 1
+            if status != "closed":
+                open_counters = document.get("counters") or []
+                counters += len(open_counters)
+                agencies.update(c["agency_id"] for c in open_counters)
+        return MallStats(
+            total=sum(by_status.values()),
+            by_status={status: by_status.get(status, 0) for status in STATUSES},
+            by_province=[
+                ProvinceCount(province_code=code, province_name=PROVINCES.get(code, code), count=n)
+                for code, n in sorted(by_province.items())
+            ],
+            counters=counters,
+            agencies=len(agencies),
+        )
