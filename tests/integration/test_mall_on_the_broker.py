@@ -146,7 +146,7 @@ async def test_the_may_2022_inaugurations_are_recorded_and_reach_mpp_events_with
         assert scheduled.status_code == 200, scheduled.text
         await _open_counter_once_the_mou_is_known(mall, sanggau, parties["KEMENKUMHAM"], "PASPOR")
         await _open_counter_once_the_mou_is_known(
-            mall, sanggau, parties["BPJSKES"], "JKN-PENDAFTARAN"
+            mall, sanggau, parties["BPJSKES"], "PENDAFTARAN_JKN"
         )
         inaugurated = await _post(
             mall,
@@ -243,8 +243,8 @@ async def test_terminating_the_mou_flags_its_parties_counters_and_a_new_mou_clea
 
         await _publish(mou_signed("mou_2022", signatories, version=18, number="01/NK/2022"))
         await _open_counter_once_the_mou_is_known(mall, sanggau, kumham, "PASPOR")
-        await _open_counter_once_the_mou_is_known(mall, sanggau, bpjs, "JKN-PENDAFTARAN")
-        await _open_counter_once_the_mou_is_known(mall, hss, kumham, "PASPOR-PENGGANTIAN")
+        await _open_counter_once_the_mou_is_known(mall, sanggau, bpjs, "PENDAFTARAN_JKN")
+        await _open_counter_once_the_mou_is_known(mall, hss, kumham, "PASPOR_PENGGANTIAN")
 
         await _publish(mou_terminated("mou_2022", signatories, version=19, number="01/NK/2022"))
         flagged = await tap.wait_for(
@@ -273,7 +273,7 @@ async def test_terminating_the_mou_flags_its_parties_counters_and_a_new_mou_clea
         refused = await _post(
             mall,
             f"/malls/{hss}/counters",
-            {"agency_id": bpjs.agency_id, "services": ["JKN-UBAH-DATA"]},
+            {"agency_id": bpjs.agency_id, "services": ["PERUBAHAN_DATA"]},
         )
         assert refused.status_code == 409, refused.text
 

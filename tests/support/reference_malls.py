@@ -1,7 +1,7 @@
-"""The malls of domain-facts.md ("Malls"), as test and seed data.
+"""The malls of domain-facts.md ("Malls"), shaped for tests.
 
-Regency codes are Kemendagri codes; MPP DKI Jakarta is province-level (its regency code is
-the province code, 31).
+The facts live once, in ``mppctl.reference_data`` (the seed's data). Regency codes are
+Kemendagri codes; MPP DKI Jakarta is province-level (its regency code is the province code, 31).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from mppctl.reference_data import MALLS
 
 
 @dataclass(frozen=True)
@@ -38,64 +40,27 @@ class ReferenceMall:
         return body
 
 
-DKI_JAKARTA = ReferenceMall(
-    name="MPP DKI Jakarta",
-    province_code="31",
-    province_name="DKI Jakarta",
-    regency_code="31",
-    regency_name="Provinsi DKI Jakarta",
-    inaugurated=date(2017, 10, 12),
-)
-BATANG = ReferenceMall(
-    name="MPP Kabupaten Batang",
-    province_code="33",
-    province_name="Jawa Tengah",
-    regency_code="33.25",
-    regency_name="Kabupaten Batang",
-    inaugurated=date(2020, 1, 23),
-)
-PANDEGLANG = ReferenceMall(
-    name="MPP Kabupaten Pandeglang",
-    province_code="36",
-    province_name="Banten",
-    regency_code="36.01",
-    regency_name="Kabupaten Pandeglang",
-    inaugurated=date(2020, 8, 31),
-)
-MADIUN = ReferenceMall(
-    name="MPP Kabupaten Madiun",
-    province_code="35",
-    province_name="Jawa Timur",
-    regency_code="35.19",
-    regency_name="Kabupaten Madiun",
-    inaugurated=date(2021, 11, 24),
-)
-KOTA_MOJOKERTO = ReferenceMall(
-    name="MPP Gajah Mada, Kota Mojokerto",
-    province_code="35",
-    province_name="Jawa Timur",
-    regency_code="35.76",
-    regency_name="Kota Mojokerto",
-    inaugurated=date(2022, 3, 22),
-)
-SANGGAU = ReferenceMall(
-    name="MPP Kabupaten Sanggau",
-    province_code="61",
-    province_name="Kalimantan Barat",
-    regency_code="61.03",
-    regency_name="Kabupaten Sanggau",
-    inaugurated=date(2022, 5, 24),
-    opened=date(2020, 12, 10),
-)
-HULU_SUNGAI_SELATAN = ReferenceMall(
-    name="MPP Kabupaten Hulu Sungai Selatan",
-    province_code="63",
-    province_name="Kalimantan Selatan",
-    regency_code="63.06",
-    regency_name="Kabupaten Hulu Sungai Selatan",
-    inaugurated=date(2022, 5, 31),
-    address="Pasar Los Batu, Kandangan",
-)
+def _from_seed(regency_code: str) -> ReferenceMall:
+    mall = next(m for m in MALLS if m.regency_code == regency_code)
+    return ReferenceMall(
+        name=mall.name,
+        province_code=mall.province_code,
+        province_name=mall.province_name,
+        regency_code=mall.regency_code,
+        regency_name=mall.regency_name,
+        inaugurated=mall.inaugurated_at.date(),
+        opened=mall.opened_at.date() if mall.opened_at else None,
+        address=mall.address,
+    )
+
+
+DKI_JAKARTA = _from_seed("31")
+BATANG = _from_seed("33.25")
+PANDEGLANG = _from_seed("36.01")
+MADIUN = _from_seed("35.19")
+KOTA_MOJOKERTO = _from_seed("35.76")
+SANGGAU = _from_seed("61.03")
+HULU_SUNGAI_SELATAN = _from_seed("63.06")
 
 REFERENCE_MALLS: tuple[ReferenceMall, ...] = (
     DKI_JAKARTA,

@@ -1,0 +1,120 @@
+"""The whole system as an operator runs it: each service its own ``python -m`` process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.servers import API_KEY, RABBITMQ_URL
+
+SERVICES = ("agency", "mou", "mall", "notify")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class System:
+    """The four services, running; ``urls`` by service name."""
+
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a client (mppctl) needs to find this system."""
+        return {
+            **{f"MPP_{n.upper()}_URL": s.url for n, s in self.services.items()},
+            "MPP_API_KEY": API_KEY,
+        }
+
+
+def _wait_ready(service: ServiceProcess, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited during start-up:\n{service.log()[-3000:]}")
+        try:
+            if httpx.get(f"{service.url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{service.name} was not ready in {timeout} s:\n{service.log()[-3000:]}")
+
+
+@contextmanager
+def running_system(log_dir: Path, **extra_env: str) -> Iterator[System]:
+    """Start all four services as processes; stop them with SIGTERM and check they exit 0."""
+    system = System()
+    base_env = {
+        **os.environ,
+        "RABBITMQ_URL": RABBITMQ_URL,
+        "MPP_API_KEY": API_KEY,
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "OUTBOX_POLL_SECONDS": "0.5",
+        "PYTHONUNBUFFERED": "1",
+        **extra_env,
+    }
+    try:
+        for name in SERVICES:
+            port = free_port()
+            log_path = log_dir / f"{name}.log"
+            with log_path.open("wb") as log_file:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", f"services.{name}"],
+                    cwd=ROOT,
+                    env={**base_env, "PORT": str(port)},
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                )
+            system.services[name] = ServiceProcess(name, port, process, log_path)
+        for service in system.services.values():
+            _wait_ready(service)
+        yield system
+    finally:
+        for service in reversed(list(system.services.values())):
+            if service.process.poll() is None:
+                service.process.send_signal(signal.SIGTERM)
+        for service in system.services.values():
+            try:
+                service.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+
+
+def exit_codes(system: System) -> dict[str, int | None]:
+    return {name: s.process.returncode for name, s in system.services.items()}
