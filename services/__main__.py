@@ -6,6 +6,8 @@ name. Ctrl-C (or SIGTERM) stops them gracefully, in reverse order; if one dies, 
 stopped too and the exit code says so.
 
 Options: ``python -m services [agency mou mall notify]`` runs only the services named.
+Ports: each service's default (8001-8004), or ``AGENCY_PORT``, ``MOU_PORT``, ``MALL_PORT``,
+``NOTIFY_PORT``; a plain ``PORT`` would give all four the same port, so it is ignored here.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ async def _pump(name: str, stream: asyncio.StreamReader, colour: bool) -> None:
 
 
 async def _run(names: list[str]) -> int:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in os.environ.items() if k != "PORT"}
+    env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("LOG_FORMAT", "console")
     colour = sys.stdout.isatty()
     processes: dict[str, asyncio.subprocess.Process] = {}
@@ -38,7 +41,7 @@ async def _run(names: list[str]) -> int:
             sys.executable,
             "-m",
             f"services.{name}",
-            env=env,
+            env=_with_port(env, name),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches the runner only; it stops them in order
@@ -74,6 +77,11 @@ async def _run(names: list[str]) -> int:
         await asyncio.gather(*(p.wait() for p in processes.values()))
     await asyncio.gather(*pumps, return_exceptions=True)
     return 1 if failed else 0
+
+
+def _with_port(env: dict[str, str], name: str) -> dict[str, str]:
+    port = env.get(f"{name.upper()}_PORT")
+    return {**env, "PORT": port} if port else env
 
 
 def main(argv: list[str] | None = None) -> int:
