@@ -39,3 +39,11 @@ def topic_matches(pattern: str, routing_key: str) -> bool:
 def matches_any(patterns: list[str] | tuple[str, ...], routing_key: str) -> bool:
     """Whether any of ``patterns`` matches."""
     return any(topic_matches(p, routing_key) for p in patterns)
+
+
+def topic_regex(pattern: str) -> str:
+    """An anchored regular expression for the routing keys ``pattern`` matches.
+
+    Usable as a MongoDB ``$regex`` as well as with Python's ``re``.
+    """
+    return _compile(pattern).pattern

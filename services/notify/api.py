@@ -1,0 +1,288 @@
+"""HTTP resources for subscriptions and deliveries (DESIGN.md, "notify"); all need notify:admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.notify.commands import (
+    CreateSubscription,
+    DeleteSubscription,
+    ReplayEvents,
+    RetryDelivery,
+    RotateSecret,
+    UpdateSubscription,
+)
+from services.notify.deliveries import Delivery, DeliveryStatus, DeliveryStore
+from services.notify.domain import (
+    SettableStatus,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionStatus,
+)
+from services.notify.handlers import ReplayStarted
+from services.notify.repository import HealthStore, SubscriptionHealth, SubscriptionRepository
+from shared.bus import CommandBus
+from shared.clock import UtcDateTime, utcnow
+from shared.http.auth import require_scope
+from shared.http.concurrency import if_match_version, set_etag
+from shared.http.pagination import Page, PageRequest, page_request
+
+admin = Depends(require_scope("notify:admin"))
+router = APIRouter(tags=["subscriptions"], dependencies=[admin])
+
+
+class SubscriptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2048, examples=["https://example.go.id/hooks/mpp"])
+    event_types: list[str] = Field(
+        min_length=1,
+        description="AMQP topic patterns: `*` one word, `#` any.",
+        examples=[["mou.*", "mall.inaugurated"]],
+    )
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class SubscriptionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, max_length=2048)
+    event_types: list[str] | None = Field(default=None, min_length=1)
+    description: str | None = Field(default=None, max_length=1000)
+    status: SettableStatus | None = Field(
+        default=None, description="`paused` holds deliveries; `active` resumes or re-enables."
+    )
+
+
+class Rotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grace_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=30 * 86400,
+        description="How long the old secret keeps signing beside the new one (0: stop at"
+        " once, after a leak); default: the service's setting.",
+    )
+
+
+class Replay(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: UtcDateTime = Field(description="Re-send logged events whose `time` is this or later.")
+    until: UtcDateTime | None = Field(default=None, description="... and earlier than this.")
+
+
+class SubscriptionView(BaseModel):
+    """A subscription as its operators see it; the secret is never shown again."""
+
+    id: str
+    url: str
+    event_types: list[str]
+    description: str | None
+    status: SubscriptionStatus
+    disabled_reason: str | None = Field(description="Why the service disabled it.")
+    disabled_at: datetime | None
+    secret_rotated_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until when deliveries also carry the signature of the previous secret."
+    )
+    health: SubscriptionHealth
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, subscription: Subscription, health: SubscriptionHealth) -> SubscriptionView:
+        now = utcnow()
+        expiries = [p.expires_at for p in subscription.previous_secrets if p.expires_at > now]
+        return cls(
+            **subscription.model_dump(
+                include={
+                    "id",
+                    "url",
+                    "event_types",
+                    "description",
+                    "status",
+                    "disabled_reason",
+                    "disabled_at",
+                    "secret_rotated_at",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                }
+            ),
+            previous_secret_expires_at=max(expiries) if expiries else None,
+            health=health,
+        )
+
+
+class SubscriptionWithSecret(SubscriptionView):
+    secret: str = Field(
+        description="The signing secret (`whsec_...`): shown only now; keep it safe."
+    )
+
+
+def _bus(request: Request) -> CommandBus:
+    bus: CommandBus = request.app.state.bus
+    return bus
+
+
+def _subscriptions(request: Request) -> SubscriptionRepository:
+    repository: SubscriptionRepository = request.app.state.subscriptions
+    return repository
+
+
+def _health(request: Request) -> HealthStore:
+    health: HealthStore = request.app.state.health
+    return health
+
+
+def _deliveries(request: Request) -> DeliveryStore:
+    deliveries: DeliveryStore = request.app.state.deliveries
+    return deliveries
+
+
+async def _view(
+    response: Response, subscription: Subscription, health: HealthStore
+) -> SubscriptionView:
+    set_etag(response, subscription.version)
+    return SubscriptionView.of(subscription, await health.get(subscription.id))
+
+
+@router.post("/subscriptions", status_code=status.HTTP_201_CREATED)
+async def create_subscription(
+    body: SubscriptionCreate,
+    request: Request,
+    response: Response,
+    bus: CommandBus = Depends(_bus),
+) -> SubscriptionWithSecret:
+    """Subscribe a URL to event types; the answer holds the signing secret, once."""
+    subscription: Subscription = await bus.handle(CreateSubscription(**body.model_dump()))
+    response.headers["Location"] = str(
+        request.url_for("get_subscription", subscription_id=subscription.id)
+    )
+    set_etag(response, subscription.version)
+    view = SubscriptionView.of(subscription, SubscriptionHealth())
+    return SubscriptionWithSecret(**view.model_dump(), secret=subscription.secret)
+
+
+@router.get("/subscriptions")
+async def list_subscriptions(
+    status: SubscriptionStatus | None = Query(None),
+    page: PageRequest = Depends(page_request),
+    subscriptions: SubscriptionRepository = Depends(_subscriptions),
+    health: HealthStore = Depends(_health),
+) -> Page[SubscriptionView]:
+    found = await subscriptions.list(SubscriptionFilter(status=status), page)
+    healths = await health.get_many([s.id for s in found.items])
+    return Page[SubscriptionView](
+        items=[SubscriptionView.of(s, healths[s.id]) for s in found.items],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.get("/subscriptions/{subscription_id}", name="get_subscription")
+async def get_subscription(
+    subscription_id: str,
+    response: Response,
+    subscriptions: SubscriptionRepository = Depends(_subscriptions),
+    health: HealthStore = Depends(_health),
+) -> SubscriptionView:
+    return await _view(response, await subscriptions.get(subscription_id), health)
+
+
+@router.patch("/subscriptions/{subscription_id}")
+async def update_subscription(
+    subscription_id: str,
+    body: SubscriptionPatch,
+    response: Response,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+    health: HealthStore = Depends(_health),
+) -> SubscriptionView:
+    """Change URL, patterns or description; pause, resume, or re-enable a disabled one."""
+    command = UpdateSubscription(
+        subscription_id=subscription_id,
+        changes=body.model_dump(exclude_unset=True),
+        expected_version=expected_version,
+    )
+    return await _view(response, await bus.handle(command), health)
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_subscription(
+    subscription_id: str,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+) -> Response:
+    """Delete it with its deliveries; nothing more is sent to it."""
+    await bus.handle(
+        DeleteSubscription(subscription_id=subscription_id, expected_version=expected_version)
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/subscriptions/{subscription_id}/rotate-secret")
+async def rotate_secret(
+    subscription_id: str,
+    response: Response,
+    body: Rotation | None = None,
+    expected_version: int | None = Depends(if_match_version),
+    bus: CommandBus = Depends(_bus),
+    health: HealthStore = Depends(_health),
+) -> SubscriptionWithSecret:
+    """A new secret, shown once; the old one keeps signing beside it for a grace period."""
+    command = RotateSecret(
+        subscription_id=subscription_id,
+        grace_seconds=body.grace_seconds if body else None,
+        expected_version=expected_version,
+    )
+    subscription, secret = await bus.handle(command)
+    view = await _view(response, subscription, health)
+    return SubscriptionWithSecret(**view.model_dump(), secret=secret)
+
+
+@router.get("/subscriptions/{subscription_id}/deliveries")
+async def list_deliveries(
+    subscription_id: str,
+    status: DeliveryStatus | None = Query(None),
+    page: PageRequest = Depends(page_request),
+    subscriptions: SubscriptionRepository = Depends(_subscriptions),
+    deliveries: DeliveryStore = Depends(_deliveries),
+) -> Page[Delivery]:
+    """Its deliveries, oldest first, each with every attempt."""
+    await subscriptions.get(subscription_id)
+    return await deliveries.list(subscription_id, status, page)
+
+
+@router.post("/subscriptions/{subscription_id}/replay", status_code=status.HTTP_202_ACCEPTED)
+async def replay(
+    subscription_id: str, body: Replay, bus: CommandBus = Depends(_bus)
+) -> ReplayStarted:
+    """Send again every logged event since a time that the subscription wants."""
+    started: ReplayStarted = await bus.handle(
+        ReplayEvents(subscription_id=subscription_id, since=body.since, until=body.until)
+    )
+    return started
+
+
+@router.get("/deliveries/{delivery_id}", tags=["deliveries"])
+async def get_delivery(
+    delivery_id: str, deliveries: DeliveryStore = Depends(_deliveries)
+) -> Delivery:
+    return await deliveries.get(delivery_id)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["deliveries"],
+)
+async def retry_delivery(delivery_id: str, bus: CommandBus = Depends(_bus)) -> Delivery:
+    """Attempt it again now (also a dead or succeeded one)."""
+    delivery: Delivery = await bus.handle(RetryDelivery(delivery_id=delivery_id))
+    return delivery

@@ -1,0 +1,43 @@
+"""Notify's Prometheus metrics, beside the ones every service has (``shared.metrics``)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_LOGGED = Counter(
+    "mpp_notify_events_logged_total",
+    "Events written to the event log (each event once).",
+    ["service", "type"],
+)
+DELIVERIES = Counter(
+    "mpp_webhook_deliveries_total",
+    "Webhook delivery attempts, by outcome: succeeded, failed (will retry), dead (no retry"
+    " left, or 410).",
+    ["service", "outcome"],
+)
+DELIVERY_SECONDS = Histogram(
+    "mpp_webhook_delivery_seconds",
+    "Time a receiver took to answer one delivery attempt (or to fail).",
+    ["service"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 30.0, 60.0),
+)
+RETRY_BACKLOG = Gauge(
+    "mpp_webhook_retry_backlog",
+    "Deliveries whose last attempt failed and that wait for a retry.",
+    ["service"],
+)
+PENDING_DELIVERIES = Gauge(
+    "mpp_webhook_pending_deliveries",
+    "Deliveries not attempted yet (paused subscriptions hold theirs here).",
+    ["service"],
+)
+DISABLED_SUBSCRIPTIONS = Gauge(
+    "mpp_webhook_disabled_subscriptions",
+    "Subscriptions the service disabled (410 or too many failed messages).",
+    ["service"],
+)
+OPEN_STREAMS = Gauge(
+    "mpp_notify_open_streams",
+    "Clients connected to /events/stream on this replica.",
+    ["service"],
+)

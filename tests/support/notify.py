@@ -1,0 +1,107 @@
+"""Running the notify service in tests, subscribing receivers and reading its metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.notify.bootstrap import build_app
+from services.notify.consumers import QUEUE
+from shared.storage import Storage
+from tests.support.broker import delete_queues
+from tests.support.servers import API_KEY, RunningService, run_service
+from tests.support.webhooks import WebhookReceiver, notify_settings
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def running_notify(
+    storage: Storage, *, fresh_queue: bool = True, **overrides: Any
+) -> AsyncIterator[RunningService]:
+    """The notify service over real HTTP, consuming ``notify.events`` on the real broker.
+
+    Args:
+        fresh_queue: delete ``notify.events`` first, so no earlier test's events leak in
+            (False for a restart that must find what is still queued).
+        overrides: notify settings (``webhook_retry_schedule="0,0.2,0.4"``, ...).
+    """
+    if fresh_queue:
+        await delete_queues([QUEUE])
+    async with run_service(build_app, notify_settings(**overrides), storage) as service:
+        yield service
+
+
+async def subscribe(
+    service: RunningService,
+    receiver: WebhookReceiver,
+    event_types: list[str],
+    description: str | None = None,
+) -> dict[str, Any]:
+    """Subscribe ``receiver`` and make it trust the secret the answer shows."""
+    answer = await service.client.post(
+        "/subscriptions",
+        json={"url": receiver.url, "event_types": event_types, "description": description},
+        headers=AUTH,
+    )
+    assert answer.status_code == 201, answer.text
+    subscription: dict[str, Any] = answer.json()
+    receiver.trust(subscription["secret"])
+    return subscription
+
+
+async def deliveries(service: RunningService, subscription_id: str) -> list[dict[str, Any]]:
+    """Every delivery of a subscription, following the pages."""
+    found: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        answer = await service.client.get(
+            f"/subscriptions/{subscription_id}/deliveries",
+            params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+            headers=AUTH,
+        )
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        found.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], timeout: float = 10.0, every: float = 0.05
+) -> T:
+    """Poll ``check`` until it returns something truthy, failing after ``timeout``."""
+    async with asyncio.timeout(timeout):
+        while True:
+            result = await check()
+            if result:
+                return result
+            await asyncio.sleep(every)
+
+
+async def metric(service: RunningService, name: str, **labels: str) -> float:
+    """The value of one sample on ``/metrics`` (0 when absent)."""
+    text = (await service.client.get("/metrics")).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+def scoped_keys(**keys: list[str]) -> str:
+    """``MPP_API_KEYS`` for keys named by their value, with the given scopes."""
+    return json.dumps(
+        [
+            {"name": key, "sha256": hashlib.sha256(key.encode()).hexdigest(), "scopes": scopes}
+            for key, scopes in keys.items()
+        ]
+    )

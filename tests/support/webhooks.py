@@ -1,0 +1,269 @@
+"""A real HTTP receiver of webhooks for tests: verifies every delivery, records it, answers
+as programmed, and can go down and come back on the same port.
+
+    async with WebhookReceiver() as receiver:
+        ...create a subscription for receiver.url, then receiver.trust(secret)
+        receiver.reply_with(500, 503)            # the next two deliveries fail
+        [hook] = await receiver.wait_for(lambda h: h.accepted)
+        assert hook.verified and hook.event["type"] == "mou.signed"
+
+Verification uses the ``standardwebhooks`` package's own verifier, not notify's code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import h11
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from services.notify.settings import NotifySettings
+from tests.support.servers import service_settings
+
+
+def notify_settings(**overrides: Any) -> NotifySettings:
+    """Test settings for the notify service (``service_settings`` plus notify's own)."""
+    values: dict[str, Any] = {
+        **service_settings().model_dump(),
+        "webhook_poll_seconds": 0.2,
+        "webhook_timeout_seconds": 5.0,
+        "sse_poll_seconds": 0.2,
+        "event_log_gap_grace_seconds": 1.0,
+        "notify_gauges_seconds": 0.5,
+    }
+    values.update(overrides)
+    return NotifySettings(**values)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """How the receiver answers one delivery."""
+
+    status: int = 204
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class ReceivedWebhook:
+    """One delivery as it arrived, and what the receiver made of it."""
+
+    headers: dict[str, str]
+    body: bytes
+    verified: bool
+    verification_error: str | None
+    answered: int
+    received_at: float
+
+    @property
+    def accepted(self) -> bool:
+        """Verified and answered 2xx: what a real subscriber would have processed."""
+        return self.verified and 200 <= self.answered < 300
+
+    @property
+    def webhook_id(self) -> str:
+        return self.headers.get("webhook-id", "")
+
+    @property
+    def signatures(self) -> list[str]:
+        return self.headers.get("webhook-signature", "").split()
+
+    @property
+    def event(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+    @property
+    def type(self) -> str:
+        return str(self.event.get("type"))
+
+    def verifies_with(self, secret: str) -> bool:
+        return _verify(secret, self.body, self.headers) is None
+
+
+def _verify(secret: str, body: bytes, headers: dict[str, str]) -> str | None:
+    """None if the standardwebhooks verifier accepts the delivery, else why not."""
+    try:
+        Webhook(secret).verify(body, headers)
+    except (WebhookVerificationError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+class WebhookReceiver:
+    """An HTTP/1.1 server on 127.0.0.1 that takes webhooks at ``url``.
+
+    Args:
+        secrets: the signing secrets to trust (more with ``trust``).
+        default: the answer when no programmed reply is queued.
+    """
+
+    def __init__(self, secrets: Iterable[str] = (), default: Reply = Reply()) -> None:
+        self._secrets = list(secrets)
+        self.default = default
+        """The answer when no programmed reply applies (tests may change it)."""
+        self._replies: list[tuple[Callable[[dict[str, Any]], bool], Reply]] = []
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._arrived = asyncio.Condition()
+        self.port = 0
+        self.path = "/hooks/mpp"
+        self.received: list[ReceivedWebhook] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    def trust(self, secret: str) -> None:
+        """Also accept deliveries signed with ``secret``."""
+        self._secrets.append(secret)
+
+    def distrust_all(self) -> None:
+        self._secrets.clear()
+
+    def reply_with(
+        self, *replies: Reply | int, to: Callable[[dict[str, Any]], bool] | None = None
+    ) -> None:
+        """Answer the next deliveries so, in order (an int is a bare status).
+
+        Args:
+            to: only deliveries whose event (the parsed CloudEvent) matches take these
+                replies; others get the next unconditional reply or the default.
+        """
+        match = to or (lambda _: True)
+        self._replies.extend((match, Reply(r) if isinstance(r, int) else r) for r in replies)
+
+    async def __aenter__(self) -> WebhookReceiver:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Listen (again, on the same port once it had one)."""
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", self.port, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Go down: refuse connections and drop the open ones."""
+        if self._server is None:
+            return
+        self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        await self._server.wait_closed()
+        self._server = None
+
+    @property
+    def accepted(self) -> list[ReceivedWebhook]:
+        return [r for r in self.received if r.accepted]
+
+    async def wait_for(
+        self,
+        predicate: Callable[[ReceivedWebhook], bool] | None = None,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> list[ReceivedWebhook]:
+        """Wait until ``count`` received deliveries match; returns all that match."""
+        match = predicate or (lambda _: True)
+
+        def matching() -> list[ReceivedWebhook]:
+            return [r for r in self.received if match(r)]
+
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: len(matching()) >= count)
+        return matching()
+
+    async def settle(self, quiet_seconds: float = 0.5) -> None:
+        """Wait until nothing new has arrived for ``quiet_seconds``."""
+        while True:
+            before = len(self.received)
+            await asyncio.sleep(quiet_seconds)
+            if len(self.received) == before:
+                return
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        connection = h11.Connection(h11.SERVER)
+        request: h11.Request | None = None
+        body = bytearray()
+        try:
+            while True:
+                event = connection.next_event()
+                if event is h11.NEED_DATA:
+                    connection.receive_data(await reader.read(65536))
+                elif isinstance(event, h11.Request):
+                    request, body = event, bytearray()
+                elif isinstance(event, h11.Data):
+                    body += event.data
+                elif isinstance(event, h11.EndOfMessage) and request is not None:
+                    reply = await self._answer(request, bytes(body))
+                    headers = [(k, v) for k, v in reply.headers.items()]
+                    payload = reply.body.encode()
+                    headers.append(("content-length", str(len(payload))))
+                    writer.write(
+                        connection.send(h11.Response(status_code=reply.status, headers=headers))
+                        or b""
+                    )
+                    writer.write(connection.send(h11.Data(data=payload)) or b"")
+                    writer.write(connection.send(h11.EndOfMessage()) or b"")
+                    await writer.drain()
+                    if connection.our_state is h11.MUST_CLOSE:
+                        break
+                    connection.start_next_cycle()
+                else:
+                    break
+        except (h11.ProtocolError, ConnectionError, OSError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    def _next_reply(self, body: bytes) -> Reply:
+        try:
+            event = json.loads(body)
+        except ValueError:
+            event = {}
+        for i, (match, reply) in enumerate(self._replies):
+            if match(event):
+                del self._replies[i]
+                return reply
+        return self.default
+
+    async def _answer(self, request: h11.Request, body: bytes) -> Reply:
+        headers = {k.decode().lower(): v.decode() for k, v in request.headers}
+        errors = [_verify(secret, body, headers) for secret in self._secrets] or ["no secret"]
+        verified = any(error is None for error in errors)
+        reply = self._next_reply(body)
+        if not verified:
+            reply = Reply(401, "signature not verified")
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        async with self._arrived:
+            self.received.append(
+                ReceivedWebhook(
+                    headers=headers,
+                    body=body,
+                    verified=verified,
+                    verification_error=None if verified else "; ".join(e or "" for e in errors),
+                    answered=reply.status,
+                    received_at=time.monotonic(),
+                )
+            )
+            self._arrived.notify_all()
+        return reply
