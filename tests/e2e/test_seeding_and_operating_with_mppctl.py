@@ -11,17 +11,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.broker import delete_queues
+from tests.support.broker import SERVICE_QUEUES, delete_queues
 from tests.support.processes import ROOT, System, running_system
 
 pytestmark = pytest.mark.broker
 
-QUEUES = ["mou.agencies", "mall.agencies", "mall.mous", "notify.events"]
-
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    asyncio.run(delete_queues(QUEUES))
+    asyncio.run(delete_queues(SERVICE_QUEUES))
     with running_system(tmp_path_factory.mktemp("seed-logs")) as running:
         yield running
 

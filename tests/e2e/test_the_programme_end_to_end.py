@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from shared.events.patterns import matches_any
-from tests.support.broker import delete_queues
+from tests.support.broker import SERVICE_QUEUES, delete_queues
 from tests.support.processes import System, exit_codes, running_system
 from tests.support.servers import API_KEY
 from tests.support.sse import SseReader
@@ -26,13 +26,12 @@ from tests.support.webhooks import WebhookReceiver
 pytestmark = pytest.mark.broker
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-QUEUES = ["mou.agencies", "mall.agencies", "mall.mous", "notify.events"]
 SUBSCRIBED = ["mall.inaugurated", "mou.*"]
 
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    asyncio.run(delete_queues(QUEUES))
+    asyncio.run(delete_queues(SERVICE_QUEUES))
     log_dir = tmp_path_factory.mktemp("e2e-logs")
     with running_system(log_dir) as running:
         yield running
