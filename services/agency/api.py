@@ -17,7 +17,8 @@ from services.agency.repository import AgencyRepository
 from shared.bus import CommandBus
 from shared.events.catalogue import AgencyKind, AgencyService, AgencyStatus, Contact
 from shared.http.auth import require_scope
-from shared.http.concurrency import if_match_version, set_etag
+from shared.http.concurrency import if_match_version
+from shared.http.deps import command_bus, with_etag
 from shared.http.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
@@ -57,29 +58,19 @@ class Deactivation(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-def _bus(request: Request) -> CommandBus:
-    bus: CommandBus = request.app.state.bus
-    return bus
-
-
 def _agencies(request: Request) -> AgencyRepository:
     repository: AgencyRepository = request.app.state.agencies
     return repository
 
 
-def _answer(response: Response, agency: Agency) -> Agency:
-    set_etag(response, agency.version)
-    return agency
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def register_agency(
-    body: AgencyCreate, request: Request, response: Response, bus: CommandBus = Depends(_bus)
+    body: AgencyCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
 ) -> Agency:
     """Register an agency; publishes `agency.registered`."""
     agency: Agency = await bus.handle(RegisterAgency(**body.model_dump()))
     response.headers["Location"] = str(request.url_for("get_agency", agency_id=agency.id))
-    return _answer(response, agency)
+    return with_etag(response, agency)
 
 
 @router.get("")
@@ -98,7 +89,7 @@ async def list_agencies(
 async def get_agency(
     agency_id: str, response: Response, agencies: AgencyRepository = Depends(_agencies)
 ) -> Agency:
-    return _answer(response, await agencies.get(agency_id))
+    return with_etag(response, await agencies.get(agency_id))
 
 
 @router.patch("/{agency_id}", dependencies=[write])
@@ -107,7 +98,7 @@ async def update_agency(
     body: AgencyPatch,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
     command = UpdateAgency(
@@ -115,7 +106,7 @@ async def update_agency(
         changes=body.model_dump(exclude_unset=True),
         expected_version=expected_version,
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{agency_id}/services", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -124,7 +115,7 @@ async def add_service(
     body: ServiceCreate,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
     command = AddService(
@@ -132,7 +123,7 @@ async def add_service(
         service=AgencyService(code=body.code, name=body.name),
         expected_version=expected_version,
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.delete("/{agency_id}/services/{code}", dependencies=[write])
@@ -141,13 +132,13 @@ async def remove_service(
     code: str,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
     command = RemoveService(
         agency_id=agency_id, service_code=code, expected_version=expected_version
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{agency_id}/deactivate", dependencies=[write])
@@ -156,7 +147,7 @@ async def deactivate_agency(
     response: Response,
     body: Deactivation | None = None,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
     command = DeactivateAgency(
@@ -164,4 +155,4 @@ async def deactivate_agency(
         reason=body.reason if body else None,
         expected_version=expected_version,
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))

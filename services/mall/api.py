@@ -21,7 +21,8 @@ from services.mall.repository import MallRepository, MallStats
 from shared.bus import CommandBus
 from shared.events.catalogue import MallStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import if_match_version, set_etag
+from shared.http.concurrency import if_match_version
+from shared.http.deps import command_bus, with_etag
 from shared.http.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/malls", tags=["malls"])
@@ -101,24 +102,14 @@ class Closure(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-def _bus(request: Request) -> CommandBus:
-    bus: CommandBus = request.app.state.bus
-    return bus
-
-
 def _malls(request: Request) -> MallRepository:
     repository: MallRepository = request.app.state.malls
     return repository
 
 
-def _answer(response: Response, mall: Mall) -> Mall:
-    set_etag(response, mall.version)
-    return mall
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def plan_mall(
-    body: MallCreate, request: Request, response: Response, bus: CommandBus = Depends(_bus)
+    body: MallCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
 ) -> Mall:
     """Register a planned mall for a regency or city; publishes `mall.planned`.
 
@@ -135,7 +126,7 @@ async def plan_mall(
         )
     )
     response.headers["Location"] = str(request.url_for("get_mall", mall_id=mall.id))
-    return _answer(response, mall)
+    return with_etag(response, mall)
 
 
 @router.get("")
@@ -161,7 +152,7 @@ async def mall_stats(malls: MallRepository = Depends(_malls)) -> MallStats:
 async def get_mall(
     mall_id: str, response: Response, malls: MallRepository = Depends(_malls)
 ) -> Mall:
-    return _answer(response, await malls.get(mall_id))
+    return with_etag(response, await malls.get(mall_id))
 
 
 @router.post("/{mall_id}/open", dependencies=[write])
@@ -170,7 +161,7 @@ async def open_mall(
     response: Response,
     body: Opening | None = None,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """A planned mall starts serving (soft launch); publishes `mall.opened`."""
     command = OpenMall(
@@ -178,7 +169,7 @@ async def open_mall(
         opened_at=body.opened_at if body else None,
         expected_version=expected_version,
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mall_id}/inauguration", dependencies=[write])
@@ -187,13 +178,13 @@ async def schedule_inauguration(
     body: InaugurationSchedule,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """Set or move the inauguration date; publishes `mall.inauguration_scheduled`."""
     command = ScheduleInauguration(
         mall_id=mall_id, scheduled_for=body.scheduled_for, expected_version=expected_version
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mall_id}/inaugurate", dependencies=[write])
@@ -202,7 +193,7 @@ async def inaugurate_mall(
     body: Inauguration,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """Record the official inauguration (peresmian); publishes `mall.inaugurated`."""
     command = InaugurateMall(
@@ -211,7 +202,7 @@ async def inaugurate_mall(
         inaugurated_by=body.inaugurated_by,
         expected_version=expected_version,
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mall_id}/counters", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -220,7 +211,7 @@ async def open_counter(
     body: CounterCreate,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """An agency opens its counter (gerai); publishes `mall.counter_opened`.
 
@@ -233,7 +224,7 @@ async def open_counter(
         opened_at=body.opened_at,
         expected_version=expected_version,
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.delete("/{mall_id}/counters/{agency_id}", dependencies=[write])
@@ -242,11 +233,11 @@ async def close_counter(
     agency_id: str,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """The agency's counter closes; publishes `mall.counter_closed`."""
     command = CloseCounter(mall_id=mall_id, agency_id=agency_id, expected_version=expected_version)
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mall_id}/close", dependencies=[write])
@@ -255,10 +246,10 @@ async def close_mall(
     response: Response,
     body: Closure | None = None,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """It stops operating; publishes `mall.closed`. Its regency may then get a new mall."""
     command = CloseMall(
         mall_id=mall_id, reason=body.reason if body else None, expected_version=expected_version
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))

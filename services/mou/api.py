@@ -23,7 +23,8 @@ from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.events.catalogue import MouStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import if_match_version, set_etag
+from shared.http.concurrency import if_match_version
+from shared.http.deps import command_bus, with_etag
 from shared.http.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/mous", tags=["mous"])
@@ -116,24 +117,14 @@ class Termination(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _bus(request: Request) -> CommandBus:
-    bus: CommandBus = request.app.state.bus
-    return bus
-
-
 def _mous(request: Request) -> MouRepository:
     repository: MouRepository = request.app.state.mous
     return repository
 
 
-def _answer(response: Response, mou: Mou) -> Mou:
-    set_etag(response, mou.version)
-    return mou
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def draft_mou(
-    body: MouCreate, request: Request, response: Response, bus: CommandBus = Depends(_bus)
+    body: MouCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
 ) -> Mou:
     """Draft an MoU between known, active agencies; publishes `mou.drafted`."""
     command = DraftMou(
@@ -145,7 +136,7 @@ async def draft_mou(
     )
     mou: Mou = await bus.handle(command)
     response.headers["Location"] = str(request.url_for("get_mou", mou_id=mou.id))
-    return _answer(response, mou)
+    return with_etag(response, mou)
 
 
 @router.get("")
@@ -163,7 +154,7 @@ async def list_mous(
 @router.get("/{mou_id}", name="get_mou")
 async def get_mou(mou_id: str, response: Response, mous: MouRepository = Depends(_mous)) -> Mou:
     """The MoU with every party's signature state (`signed_at` null: not signed yet)."""
-    return _answer(response, await mous.get(mou_id))
+    return with_etag(response, await mous.get(mou_id))
 
 
 @router.patch("/{mou_id}", dependencies=[write])
@@ -172,7 +163,7 @@ async def revise_mou(
     body: MouPatch,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """Change a draft's title, number, parties or term (409 once signing has begun)."""
     changes = body.model_dump(exclude_unset=True)
@@ -181,7 +172,7 @@ async def revise_mou(
     if not changes:
         raise RuleViolated("nothing to change", field="body")
     command = ReviseMou(mou_id=mou_id, changes=changes, expected_version=expected_version)
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mou_id}/schedule", dependencies=[write])
@@ -190,13 +181,13 @@ async def schedule_signing(
     body: SigningSchedule,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """Set or move the signing date; publishes `mou.signing_scheduled`."""
     command = ScheduleSigning(
         mou_id=mou_id, signing_at=body.signing_at, expected_version=expected_version
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mou_id}/signatures", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -205,11 +196,11 @@ async def sign_mou(
     body: SignatureCreate,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """A party signs; publishes `mou.party_signed`, and `mou.signed` when it is the last."""
     command = SignMou(mou_id=mou_id, **body.model_dump(), expected_version=expected_version)
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mou_id}/team-members", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -218,13 +209,13 @@ async def appoint_team_member(
     body: TeamMemberCreate,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """Appoint a working-team member from a party; publishes `mou.team_member_added`."""
     command = AppointTeamMember(
         mou_id=mou_id, **body.model_dump(), expected_version=expected_version
     )
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))
 
 
 @router.post("/{mou_id}/terminate", dependencies=[write])
@@ -233,8 +224,8 @@ async def terminate_mou(
     body: Termination,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """End the MoU early, with a reason; publishes `mou.terminated`."""
     command = TerminateMou(mou_id=mou_id, reason=body.reason, expected_version=expected_version)
-    return _answer(response, await bus.handle(command))
+    return with_etag(response, await bus.handle(command))

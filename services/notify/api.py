@@ -28,6 +28,7 @@ from shared.bus import CommandBus
 from shared.clock import UtcDateTime, utcnow
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version, set_etag
+from shared.http.deps import command_bus
 from shared.http.pagination import Page, PageRequest, page_request
 
 admin = Depends(require_scope("notify:admin"))
@@ -126,11 +127,6 @@ class SubscriptionWithSecret(SubscriptionView):
     )
 
 
-def _bus(request: Request) -> CommandBus:
-    bus: CommandBus = request.app.state.bus
-    return bus
-
-
 def _subscriptions(request: Request) -> SubscriptionRepository:
     repository: SubscriptionRepository = request.app.state.subscriptions
     return repository
@@ -158,7 +154,7 @@ async def create_subscription(
     body: SubscriptionCreate,
     request: Request,
     response: Response,
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> SubscriptionWithSecret:
     """Subscribe a URL to event types; the answer holds the signing secret, once."""
     subscription: Subscription = await bus.handle(CreateSubscription(**body.model_dump()))
@@ -201,7 +197,7 @@ async def update_subscription(
     body: SubscriptionPatch,
     response: Response,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
     health: HealthStore = Depends(_health),
 ) -> SubscriptionView:
     """Change URL, patterns or description; pause, resume, or re-enable a disabled one."""
@@ -217,7 +213,7 @@ async def update_subscription(
 async def delete_subscription(
     subscription_id: str,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
 ) -> Response:
     """Delete it with its deliveries; nothing more is sent to it."""
     await bus.handle(
@@ -232,7 +228,7 @@ async def rotate_secret(
     response: Response,
     body: Rotation | None = None,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(_bus),
+    bus: CommandBus = Depends(command_bus),
     health: HealthStore = Depends(_health),
 ) -> SubscriptionWithSecret:
     """A new secret, shown once; the old one keeps signing beside it for a grace period."""
@@ -261,7 +257,7 @@ async def list_deliveries(
 
 @router.post("/subscriptions/{subscription_id}/replay", status_code=status.HTTP_202_ACCEPTED)
 async def replay(
-    subscription_id: str, body: Replay, bus: CommandBus = Depends(_bus)
+    subscription_id: str, body: Replay, bus: CommandBus = Depends(command_bus)
 ) -> ReplayStarted:
     """Send again every logged event since a time that the subscription wants."""
     started: ReplayStarted = await bus.handle(
@@ -282,7 +278,7 @@ async def get_delivery(
     status_code=status.HTTP_202_ACCEPTED,
     tags=["deliveries"],
 )
-async def retry_delivery(delivery_id: str, bus: CommandBus = Depends(_bus)) -> Delivery:
+async def retry_delivery(delivery_id: str, bus: CommandBus = Depends(command_bus)) -> Delivery:
     """Attempt it again now (also a dead or succeeded one)."""
     delivery: Delivery = await bus.handle(RetryDelivery(delivery_id=delivery_id))
     return delivery
