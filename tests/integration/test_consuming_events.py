@@ -117,3 +117,23 @@ async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_after_the_d
         await _wait_until(lambda: "agc_fine" in processed)
     assert CloudEvent.model_validate_json(dead).subject == f"agc_poison_{RUN}"
     assert processed == ["agc_fine"]
+
+
+async def test_dead_letters_replayed_after_a_fix_are_processed(rabbitmq: str) -> None:
+    from shared.messaging.dlq import dead_letter_depths, replay
+
+    processed: list[str] = []
+    failing = {"agc_until_fixed"}
+    async with consuming(processed, fail_on=failing) as queue:
+        event = _deactivated("agc_until_fixed")
+        await publish_raw(event.to_json_bytes(), event.type, content_type=CONTENT_TYPE)
+        async with asyncio.timeout(20):
+            while (await dead_letter_depths(rabbitmq, (queue.name,)))[queue.name] < 1:
+                await asyncio.sleep(0.1)
+        assert processed == []
+
+        failing.clear()  # the handler is fixed
+        moved = await replay(rabbitmq, queue.name)
+        await _wait_until(lambda: "agc_until_fixed" in processed)
+    assert moved >= 1
+    assert processed == ["agc_until_fixed"]
