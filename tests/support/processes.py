@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pymongo import MongoClient
 
 from tests.support.servers import API_KEY, RABBITMQ_URL
 
@@ -78,6 +80,8 @@ def _wait_ready(service: ServiceProcess, timeout: float = 60.0) -> None:
 def running_system(log_dir: Path, **extra_env: str) -> Iterator[System]:
     """Start all four services as processes; stop them with SIGTERM and check they exit 0."""
     system = System()
+    run = uuid.uuid4().hex[:8]
+    databases = {name: f"e2e_{run}_{name}" for name in SERVICES}
     base_env = {
         **os.environ,
         "RABBITMQ_URL": RABBITMQ_URL,
@@ -96,7 +100,8 @@ def running_system(log_dir: Path, **extra_env: str) -> Iterator[System]:
                 process = subprocess.Popen(
                     [sys.executable, "-m", f"services.{name}"],
                     cwd=ROOT,
-                    env={**base_env, "PORT": str(port)},
+                    # Each run its own databases: on a real MongoDB nothing carries over.
+                    env={**base_env, "PORT": str(port), "MONGODB_DATABASE": databases[name]},
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                 )
@@ -114,6 +119,16 @@ def running_system(log_dir: Path, **extra_env: str) -> Iterator[System]:
             except subprocess.TimeoutExpired:
                 service.process.kill()
                 service.process.wait()
+        _drop_databases(base_env.get("MONGODB_URL"), databases.values())
+
+
+def _drop_databases(url: str | None, names: Iterable[str]) -> None:
+    if not url:
+        return  # in-process stores vanish with their processes
+    client: MongoClient[dict[str, object]] = MongoClient(url, serverSelectionTimeoutMS=5000)
+    with client:
+        for name in names:
+            client.drop_database(name)
 
 
 def exit_codes(system: System) -> dict[str, int | None]:
