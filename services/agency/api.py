@@ -28,7 +28,9 @@ write = Depends(require_scope("agency:write"))
 class AgencyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=2, max_length=32, examples=["KEMENPANRB"])
+    code: str = Field(
+        min_length=2, max_length=32, pattern=r"^[A-Z][A-Z0-9_]{1,31}$", examples=["KEMENPANRB"]
+    )
     name: str = Field(min_length=1, max_length=300)
     acronym: str | None = Field(default=None, max_length=50)
     kind: AgencyKind

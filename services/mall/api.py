@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +17,7 @@ from services.mall.commands import (
 from services.mall.domain import Mall, MallFilter
 from services.mall.repository import MallRepository, MallStats
 from shared.bus import CommandBus
+from shared.clock import UtcDateTime
 from shared.events.catalogue import MallStatus
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version
@@ -60,7 +59,7 @@ class MallCreate(BaseModel):
 class Opening(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    opened_at: datetime | None = Field(
+    opened_at: UtcDateTime | None = Field(
         default=None, description="When it started serving (default now); not in the future."
     )
 
@@ -68,13 +67,13 @@ class Opening(BaseModel):
 class InaugurationSchedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scheduled_for: datetime
+    scheduled_for: UtcDateTime
 
 
 class Inauguration(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    inaugurated_at: datetime | None = Field(
+    inaugurated_at: UtcDateTime | None = Field(
         default=None, description="When (default now); may be historic, not in the future."
     )
     inaugurated_by: str = Field(
@@ -91,7 +90,7 @@ class CounterCreate(BaseModel):
         description="Layanan codes, each one the agency offers.",
         examples=[["PASPOR"]],
     )
-    opened_at: datetime | None = Field(
+    opened_at: UtcDateTime | None = Field(
         default=None, description="When it opened (default now); not in the future."
     )
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from shared.http.auth import ApiKeys
 from shared.http.health import router as health_router
 from shared.http.middleware import RequestContextMiddleware
-from shared.http.problems import install_problem_handlers
+from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.logging import configure_logging, get_logger
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -57,7 +57,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
     app.include_router(health_router)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     return app
 
 

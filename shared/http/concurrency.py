@@ -11,6 +11,7 @@ def if_match_version(
     if_match: str | None = Header(
         None,
         alias="If-Match",
+        pattern=r'^\s*(\*|(W/)?"?\d+"?)\s*$',
         description="The `version` (or ETag) the change is based on; 412 if it is stale.",
     ),
 ) -> int | None:

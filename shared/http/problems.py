@@ -7,12 +7,15 @@ a dotted path such as ``parties.2.agency_id``) and ``field`` (the first of them)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.errors import DomainError
 from shared.logging import get_logger
@@ -36,6 +39,49 @@ _HTTP_TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the field at fault, e.g. `parties.2.agency_id`.")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, as every error of every service is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=[PROBLEM_BASE + "validation-error"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+    field: str | None = Field(default=None, description="422: the (first) field at fault.")
+    errors: list[FieldError] | None = Field(default=None, description="422: every field at fault.")
+    current_state: str | None = Field(default=None, description="409 on a state transition.")
+    current_version: int | None = Field(default=None, description="412: the current version.")
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "model": ProblemDetails,
+        "content": {
+            PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        },
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("The body is not JSON"),
+    401: _documented("No valid bearer key (changes, and notify's subscription resources)"),
+    403: _documented("The key lacks the scope this request needs"),
+    404: _documented("No such resource"),
+    409: _documented("The request conflicts with the current state (problem names it)"),
+    412: _documented("If-Match named a stale version"),
+    422: _documented("Invalid input; `field` and `errors` name what is wrong"),
+}
+"""The problem answers every resource route may give, for the OpenAPI document."""
 
 
 def problem_response(
@@ -104,9 +150,28 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only one route's)."""
+
+    def methods_in(routes: Iterable[Any]) -> set[str]:
+        found: set[str] = set()
+        for route in routes:
+            included = getattr(route, "original_router", None)  # FastAPI's include_router
+            if included is not None:
+                found |= methods_in(included.routes)
+            elif route.matches(request.scope)[0] is not Match.NONE:
+                found |= set(getattr(route, "methods", None) or ())
+        return found
+
+    return ", ".join(sorted(methods_in(request.app.router.routes)))
+
+
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
+    headers = dict(getattr(error, "headers", None) or {})
+    if status == 405:
+        headers["Allow"] = _allowed_methods(request)
     detail = error.detail if isinstance(error.detail, str) else _HTTP_TITLES.get(status, "Error")
     return problem_response(
         request,
@@ -114,7 +179,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
         title=_HTTP_TITLES.get(status, "Error"),
         detail=detail,
         slug=_HTTP_TITLES.get(status, "error").lower().replace(" ", "-"),
-        headers=getattr(error, "headers", None),
+        headers=headers or None,
     )
 
 

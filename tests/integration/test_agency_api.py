@@ -208,3 +208,24 @@ async def test_health_metrics_openapi_and_asyncapi_are_served(agency: RunningSer
     )
     asyncapi = (await agency.client.get("/asyncapi.json")).json()
     assert "agency.registered" in json.dumps(asyncapi)
+
+
+async def test_a_method_a_path_does_not_serve_is_405_listing_every_method_it_does(
+    agency: RunningService,
+) -> None:
+    response = await agency.client.put("/agencies/agc_any", headers=agency.headers)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PATCH"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_malformed_if_match_is_a_422_naming_the_header(agency: RunningService) -> None:
+    created = await _register(agency)
+    response = await agency.client.patch(
+        f"/agencies/{created['id']}",
+        json={"name": "X"},
+        headers={**agency.headers, "If-Match": "null"},
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "If-Match"
+    assert (await agency.client.get(f"/agencies/{created['id']}")).json()["version"] == 1
