@@ -92,3 +92,32 @@ async def test_events_written_while_the_broker_is_unreachable_are_published_in_o
         assert [e.event["data"]["version"] for e in events] == [1, 2, 3, 4]
         assert [e.type for e in events] == ["agency.registered"] + ["agency.service_added"] * 3
         assert (await svc.client.get("/readyz")).status_code == 200
+
+
+async def test_two_replicas_sharing_a_database_publish_each_agencys_events_in_order(
+    rabbitmq: str, agency_storage: Storage
+) -> None:
+    async with (
+        EventTap(["agency.#"]) as tap,
+        run_service(build_app, storage=agency_storage) as first,
+        run_service(build_app, storage=agency_storage) as second,
+    ):
+        created = await first.client.post(
+            "/agencies", json={**KEMENPANRB, "code": "BPJSTK"}, headers=AUTH
+        )
+        agency_id = created.json()["id"]
+        replicas = [first, second]
+        for i in range(40):
+            replica = replicas[i % 2]  # writes alternate between the replicas
+            added = await replica.client.post(
+                f"/agencies/{agency_id}/services",
+                json={"code": f"S{i}", "name": f"Service {i}"},
+                headers=AUTH,
+            )
+            assert added.status_code == 201, added.text
+        events = await tap.wait_for(lambda r: r.event["subject"] == agency_id, count=41, timeout=30)
+        await tap.settle()
+
+    versions = [e.event["data"]["version"] for e in tap.received if e.event["subject"] == agency_id]
+    assert versions == list(range(1, 42)), "each version once, in order, across both relays"
+    assert len(events) == 41
