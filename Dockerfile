@@ -1,5 +1,6 @@
 # One image for all four services; compose picks the service with `command`.
-FROM python:3.11-slim
+# Targets: `runtime` (default, what operators run) and `tests` (adds the test tools and suite).
+FROM python:3.11-slim AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -14,7 +15,6 @@ COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY mppctl ./mppctl
-COPY tests ./tests
 RUN pip install --no-deps --no-build-isolation -e . \
     && useradd --system --uid 10001 --home-dir /app mpp
 USER mpp
@@ -24,3 +24,14 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8001\")}/healthz', timeout=2)"
 
 CMD ["python", "-m", "services.agency"]
+
+FROM runtime AS tests
+USER root
+COPY requirements-dev.lock ./
+RUN pip install -r requirements-dev.lock
+COPY tests ./tests
+COPY docs ./docs
+COPY benchmarks ./benchmarks
+CMD ["python", "-m", "pytest", "-p", "no:cacheprovider"]
+
+FROM runtime

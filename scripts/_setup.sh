@@ -12,10 +12,11 @@ ensure_venv() {
     echo "setup: creating $VENV" >&2
     "$PY" -m venv "$VENV"
   fi
-  if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "setup: installing pinned dependencies (requirements.lock)" >&2
+  if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ requirements-dev.lock -nt "$stamp" ] \
+     || [ pyproject.toml -nt "$stamp" ]; then
+    echo "setup: installing pinned dependencies (requirements-dev.lock)" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -r requirements.lock
+    "$VENV/bin/python" -m pip install --quiet -r requirements-dev.lock
     "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
     touch "$stamp"
   fi
