@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
@@ -38,11 +38,6 @@ def reject_epoch_numbers(value: object) -> object:
 
 UtcDateTime = Annotated[datetime, BeforeValidator(reject_epoch_numbers), AfterValidator(ensure_utc)]
 """A datetime given as RFC 3339 text, always aware and in UTC once validated."""
-
-
-def day_start(day: date) -> datetime:
-    """Midnight UTC at the start of ``day``."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 _last_id_time = (0, 0)  # (milliseconds, sequence) of the last id made in this process

@@ -7,14 +7,14 @@ what is held, so a redelivered or late ``mou.signed`` never revives a terminated
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from pydantic import BaseModel
 
 from shared.events.catalogue import MouStatus, data_model_for
 from shared.events.envelope import CloudEvent
-from shared.storage import ASCENDING, Database, DuplicateKeyError
+from shared.projections.versioned import upsert_if_newer
+from shared.storage import ASCENDING, Database
 
 COLLECTION = "known_mous"
 
@@ -78,14 +78,7 @@ class MouRegister:
             title=data["title"],
             parties=[p["agency_id"] for p in data["parties"]],
         )
-        state: dict[str, Any] = mou.model_dump(exclude={"mou_id"})
-        result = await self._collection.update_one(
-            {"_id": mou.mou_id, "version": {"$lt": mou.version}}, {"$set": state}
-        )
-        if not result.matched_count:
-            # A duplicate key means we already hold this version or a newer one.
-            with contextlib.suppress(DuplicateKeyError):
-                await self._collection.insert_one({"_id": mou.mou_id, **state})
+        await upsert_if_newer(self._collection, mou.mou_id, mou.model_dump(exclude={"mou_id"}))
         return mou
 
     async def get(self, mou_id: str) -> KnownMou | None:

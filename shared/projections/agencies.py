@@ -6,7 +6,6 @@ if it is newer than what it holds, so a redelivered or late event never rolls it
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,7 +18,8 @@ from shared.events.catalogue import (
 )
 from shared.events.envelope import CloudEvent
 from shared.messaging.consumer import EventHandler
-from shared.storage import ASCENDING, Database, DuplicateKeyError
+from shared.projections.versioned import upsert_if_newer
+from shared.storage import ASCENDING, Database
 
 COLLECTION = "known_agencies"
 
@@ -81,15 +81,7 @@ class AgencyDirectory:
         if event.type == "agency.deactivated":
             state["status"] = "inactive"
         state["version"] = data["version"]
-        agency_id = data["agency_id"]
-        result = await self._collection.update_one(
-            {"_id": agency_id, "version": {"$lt": data["version"]}}, {"$set": state}
-        )
-        if result.matched_count:
-            return
-        # A duplicate key means we already hold this version or a newer one.
-        with contextlib.suppress(DuplicateKeyError):
-            await self._collection.insert_one({"_id": agency_id, **state})
+        await upsert_if_newer(self._collection, data["agency_id"], state)
 
     async def get(self, agency_id: str) -> KnownAgency | None:
         document = await self._collection.find_one({"_id": agency_id})
