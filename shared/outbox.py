@@ -28,6 +28,7 @@ from shared.events.envelope import CloudEvent
 from shared.logging import get_logger
 from shared.messaging.publisher import EventPublisher
 from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES
+from shared.signals import wait_for_signal
 from shared.storage import ASCENDING, Collection
 
 log = get_logger(__name__)
@@ -157,7 +158,8 @@ class OutboxRelay:
             await self._task
         self._task = None
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.drain(), timeout=5)
+            async with asyncio.timeout(5):
+                await self.drain()
 
     async def _run(self) -> None:
         last_full_pass = -float("inf")
@@ -186,8 +188,7 @@ class OutboxRelay:
             if self._hints:
                 continue
             until_full_pass = max(0.0, self._poll - (time.monotonic() - last_full_pass))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=until_full_pass)
+            await wait_for_signal(self._wake, until_full_pass)
 
     async def drain(self) -> int:
         """Publish everything pending now; returns how many events were published.

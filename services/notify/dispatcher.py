@@ -34,6 +34,7 @@ from services.notify.signing import webhook_headers
 from shared.clock import utcnow
 from shared.events.envelope import CONTENT_TYPE
 from shared.logging import correlation_scope, get_logger
+from shared.signals import wait_for_signal
 
 log = get_logger(__name__)
 
@@ -145,8 +146,7 @@ class Dispatcher:
                 failures += 1
                 pause = min(self._poll * 2**failures, 30.0)
                 log.exception("dispatcher.pass_failed", retry_in_seconds=pause)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+            await wait_for_signal(self._wake, pause)
 
     async def _pause(self) -> float:
         """Until the next poll, or the next scheduled retry if that comes first.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -16,6 +14,7 @@ from services.notify.metrics import OPEN_STREAMS
 from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.signals import wait_for_signal
 
 router = APIRouter(prefix="/events", tags=["event log"])
 
@@ -127,7 +126,6 @@ async def _frames(
                 yield ServerSentEvent(id=str(last))
             if len(batch) == STREAM_BATCH:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), timeout=poll_seconds)
+            await wait_for_signal(woken, poll_seconds)
     finally:
         OPEN_STREAMS.labels(service=SERVICE).dec()
