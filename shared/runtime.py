@@ -149,7 +149,7 @@ class ServiceRuntime:
         await self._connect_broker()
         await declare_events_exchange(self.broker)
         for consumer in self.consumers:
-            await declare_consumer_queue(self.broker, consumer.queue)
+            await declare_consumer_queue(self.broker, consumer.queue, consumer.channel)
         await self.broker.start()
         if self.relay is not None:
             self.relay.start()

@@ -6,8 +6,11 @@ An ``EventConsumer`` reads a ``ConsumerQueue``:
   rejected at once, so RabbitMQ dead-letters it into ``<queue>.dlq``;
 * an event whose id this consumer already processed is acknowledged and skipped;
 * a handler that raises gets the message back (nack, requeue) after a short pause; the
-  quorum queue's delivery limit dead-letters it after repeated failures, and the consumer
-  keeps taking the next messages meanwhile.
+  quorum queue puts it back in its place and counts the delivery, and once its delivery
+  limit is reached dead-letters it, after which the consumer goes on with the next message.
+
+Events are handled one at a time in queue order (prefetch 1 on the consumer's own channel),
+which is what keeps the notifier's log, and each subject's webhooks, in publishing order.
 """
 
 from __future__ import annotations
@@ -100,14 +103,15 @@ class EventConsumer:
         self.queue = queue
         self._handlers = dict(handlers)
         self._processed = ProcessedEvents(db)
-        self._prefetch = prefetch
+        self.channel = Channel(prefetch_count=prefetch)
+        """The channel it consumes on: its queue must be declared on it too."""
         self._retry_pause = retry_pause_seconds
 
     def subscribe(self, broker: RabbitBroker) -> None:
-        """Attach to ``broker``; the queue itself is declared by ``declare_consumer_queue``."""
+        """Attach to ``broker``; ``declare_consumer_queue`` declares the queue on ``channel``."""
         subscriber = broker.subscriber(
             self.queue.queue(),
-            channel=Channel(prefetch_count=self._prefetch),
+            channel=self.channel,
             ack_policy=AckPolicy.MANUAL,
             title=self.queue.name,
             description=f"Consumes {', '.join(self.queue.bindings)} from mpp.events.",

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit.schemas import Channel
 from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
 EVENTS_EXCHANGE_NAME = "mpp.events"
@@ -75,12 +76,22 @@ async def declare_events_exchange(broker: RabbitBroker) -> None:
     await broker.declare_exchange(EVENTS_EXCHANGE)
 
 
-async def declare_consumer_queue(broker: RabbitBroker, spec: ConsumerQueue) -> None:
-    """Declare ``spec``'s queue, DLQ and bindings (idempotent)."""
+async def declare_consumer_queue(
+    broker: RabbitBroker, spec: ConsumerQueue, channel: Channel | None = None
+) -> None:
+    """Declare ``spec``'s queue, DLQ and bindings (idempotent).
+
+    Args:
+        broker: a connected broker.
+        spec: the queue, its bindings and delivery limit.
+        channel: the channel its subscriber consumes on. FastStream caches a declared queue
+            together with the channel it was declared on and consumes there, so declaring on
+            the default channel would drop the subscriber's prefetch limit.
+    """
     events = await broker.declare_exchange(EVENTS_EXCHANGE)
     dlx = await broker.declare_exchange(DEAD_LETTER_EXCHANGE)
     dlq = await broker.declare_queue(spec.dead_letter_queue())
     await dlq.bind(dlx, routing_key=spec.name)
-    queue = await broker.declare_queue(spec.queue())
+    queue = await broker.config.declarer.declare_queue(spec.queue(), channel=channel)
     for pattern in spec.bindings:
         await queue.bind(events, routing_key=pattern)

@@ -36,14 +36,30 @@ def _deactivated(name: str) -> CloudEvent:
 
 @asynccontextmanager
 async def consuming(
-    handler_log: list[str], fail_on: set[str] | None = None
+    handler_log: list[str],
+    fail_on: set[str] | None = None,
+    handling_seconds: float = 0.0,
+    overlaps: list[int] | None = None,
 ) -> AsyncIterator[ConsumerQueue]:
-    """A runtime with one consumer on a fresh queue bound to agency.#; yields its queue."""
+    """A runtime with one consumer on a fresh queue bound to agency.#; yields its queue.
+
+    ``handling_seconds`` makes each handling take that long; ``overlaps`` records how many
+    handlings were under way as each one began.
+    """
     queue = ConsumerQueue(f"test.consumer_{uuid.uuid4().hex[:8]}", ("agency.#",), delivery_limit=2)
     storage: Storage = fresh_storage("consumer")
     runtime = ServiceRuntime.create("test", service_settings(), storage)
+    under_way = 0
 
     async def handle(event: CloudEvent) -> None:
+        nonlocal under_way
+        under_way += 1
+        try:
+            if overlaps is not None:
+                overlaps.append(under_way)
+            await asyncio.sleep(handling_seconds)
+        finally:
+            under_way -= 1
         if fail_on and event.subject.removesuffix(f"_{RUN}") in fail_on:
             raise RuntimeError("this handler always fails for this subject")
         if event.subject.endswith(RUN):  # the broker may be shared with other test runs
@@ -85,6 +101,22 @@ async def test_the_same_event_delivered_twice_is_processed_once(rabbitmq: str) -
         await publish_raw(follower.to_json_bytes(), follower.type, content_type=CONTENT_TYPE)
         await _wait_until(lambda: "agc_after" in processed)
     assert processed == ["agc_twice", "agc_after"]
+
+
+async def test_events_are_handled_one_at_a_time_in_the_order_they_were_queued(
+    rabbitmq: str,
+) -> None:
+    # The notifier's log order, and the order of webhooks per subject, rest on this.
+    processed: list[str] = []
+    overlaps: list[int] = []
+    names = [f"agc_in_order_{i}" for i in range(6)]
+    async with consuming(processed, handling_seconds=0.05, overlaps=overlaps):
+        for name in names:
+            event = _deactivated(name)
+            await publish_raw(event.to_json_bytes(), event.type, content_type=CONTENT_TYPE)
+        await _wait_until(lambda: len(processed) == len(names))
+    assert processed == names
+    assert max(overlaps) == 1
 
 
 async def test_a_message_that_is_not_a_valid_event_is_dead_lettered_and_consumption_goes_on(
