@@ -5,12 +5,13 @@ An ``EventConsumer`` reads a ``ConsumerQueue``:
 * a body that is not a valid CloudEvent (or whose ``data`` breaks its catalogue model) is
   rejected at once, so RabbitMQ dead-letters it into ``<queue>.dlq``;
 * an event whose id this consumer already processed is acknowledged and skipped;
-* a handler that raises gets the message back (nack, requeue) after a short pause; the
+* a handler that raises gets the message back (reject, requeue) after a short pause; the
   quorum queue puts it back in its place and counts the delivery, and once its delivery
   limit is reached dead-letters it, after which the consumer goes on with the next message.
 
 Events are handled one at a time in queue order (prefetch 1 on the consumer's own channel),
 which is what keeps the notifier's log, and each subject's webhooks, in publishing order.
+``reject`` rather than ``nack``: RabbitMQ 4 no longer counts a nack towards the limit.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ class EventConsumer:
                 )
                 self._count(event.type, "failed")
                 await asyncio.sleep(min(self._retry_pause * attempt, 5.0))
-                await message.nack(requeue=True)
+                await message.reject(requeue=True)
                 return
             await self._processed.record(self.queue.name, event)
             outcome = "processed" if handlers else "ignored"
