@@ -22,13 +22,13 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from shared.background import cancel_and_wait, wait_for_signal
 from shared.clock import utcnow
 from shared.errors import ConcurrentModification
 from shared.events.envelope import CloudEvent
 from shared.logging import get_logger
 from shared.messaging.publisher import EventPublisher
 from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES
-from shared.signals import wait_for_signal
 from shared.storage import ASCENDING, Collection
 
 log = get_logger(__name__)
@@ -153,9 +153,7 @@ class OutboxRelay:
         """Stop after one last pass, so a graceful shutdown leaves nothing it could publish."""
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)
         self._task = None
         with contextlib.suppress(Exception):
             async with asyncio.timeout(5):

@@ -19,6 +19,7 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from shared.background import cancel_and_wait
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
 from shared.logging import correlation_scope, get_logger
 from shared.messaging.consumer import EventConsumer
@@ -160,11 +161,7 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         log.info("service.stopping")
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
         for subscriber in self.broker.subscribers:
             with contextlib.suppress(Exception):

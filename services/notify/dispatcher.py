@@ -13,7 +13,6 @@ retry) and otherwise polls, so a restarted replica picks up whatever is stored a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 import uuid
@@ -31,10 +30,10 @@ from services.notify.metrics import DELIVERIES, DELIVERY_SECONDS
 from services.notify.repository import HealthStore, SubscriptionRepository
 from services.notify.retry import RetryPolicy, parse_retry_after
 from services.notify.signing import webhook_headers
+from shared.background import cancel_and_wait, wait_for_signal
 from shared.clock import utcnow
 from shared.events.envelope import CONTENT_TYPE
 from shared.logging import correlation_scope, get_logger
-from shared.signals import wait_for_signal
 
 log = get_logger(__name__)
 
@@ -117,9 +116,7 @@ class Dispatcher:
         """Claim nothing more, let attempts in flight finish (up to ``grace_seconds``)."""
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)
         self._task = None
         if self._inflight:
             _, unfinished = await asyncio.wait(set(self._inflight), timeout=grace_seconds)

@@ -11,10 +11,10 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from services.notify import SERVICE
 from services.notify.eventlog import EventLog, EventLogFilter, LoggedEvent, check_type_patterns
 from services.notify.metrics import OPEN_STREAMS
+from shared.background import wait_for_signal
 from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from shared.signals import wait_for_signal
 
 router = APIRouter(prefix="/events", tags=["event log"])
 

@@ -1,4 +1,4 @@
-"""Background loops wait on a signal with a timeout, and still stop when cancelled."""
+"""Background loops wait on a signal and are stopped without losing a cancellation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from shared.signals import wait_for_signal
+from shared.background import cancel_and_wait, wait_for_signal
 
 
 async def _loop_until_cancelled(signal: asyncio.Event) -> None:
@@ -38,3 +38,20 @@ async def test_a_cancellation_that_arrives_as_the_signal_is_set_still_stops_the_
     loop.cancel()
     done, _ = await asyncio.wait({loop}, timeout=1)
     assert loop in done and loop.cancelled()
+
+
+async def test_stopping_tasks_waits_until_each_has_finished_its_cleanup() -> None:
+    cleaned: list[int] = []
+
+    async def loop(number: int) -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.sleep(0.01)  # cleanup that itself awaits
+            cleaned.append(number)
+
+    tasks = [asyncio.create_task(loop(n)) for n in range(3)]
+    await asyncio.sleep(0)
+    await cancel_and_wait(*tasks)
+    assert sorted(cleaned) == [0, 1, 2]
+    assert all(task.cancelled() for task in tasks)
