@@ -77,7 +77,7 @@ async def declare_events_exchange(broker: RabbitBroker) -> None:
 
 
 async def declare_consumer_queue(
-    broker: RabbitBroker, spec: ConsumerQueue, channel: Channel | None = None
+    broker: RabbitBroker, spec: ConsumerQueue, channel: Channel
 ) -> None:
     """Declare ``spec``'s queue, DLQ and bindings (idempotent).
 
