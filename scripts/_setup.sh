@@ -35,8 +35,17 @@ except OSError:
 PY
 }
 
+# The management API creates the test run's own vhost (tests/support/vhost.py) and is what
+# provisioning talks to; enable it on a local broker this machine administers.
+ensure_management_plugin() {
+  if [ "$(id -u)" = 0 ] && command -v rabbitmq-plugins >/dev/null 2>&1; then
+    rabbitmq-plugins -q is_enabled rabbitmq_management >/dev/null 2>&1 \
+      || rabbitmq-plugins -q enable rabbitmq_management >/dev/null 2>&1 || true
+  fi
+}
+
 ensure_rabbitmq() {
-  if rabbitmq_up; then return 0; fi
+  if rabbitmq_up; then ensure_management_plugin; return 0; fi
   if [ -n "${RABBITMQ_URL:-}" ] && [[ "$RABBITMQ_URL" != *"localhost"* && "$RABBITMQ_URL" != *"127.0.0.1"* ]]; then
     echo "setup: RabbitMQ at RABBITMQ_URL is unreachable" >&2; return 1
   fi
@@ -47,7 +56,7 @@ ensure_rabbitmq() {
   echo "setup: starting RabbitMQ" >&2
   rabbitmq-server -detached || true
   for _ in $(seq 1 60); do
-    if rabbitmq_up; then return 0; fi
+    if rabbitmq_up; then ensure_management_plugin; return 0; fi
     sleep 1
   done
   echo "setup: RabbitMQ did not come up within 60 s" >&2

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from shared.logging import configure_logging
 from shared.storage import Storage
-from tests.support.broker import SERVICE_QUEUES, TcpProxy, delete_queues
+from tests.support.broker import TcpProxy
 from tests.support.servers import RABBITMQ_URL, drop_storage, fresh_storage
 
 configure_logging("tests", level="INFO", fmt="console")
@@ -36,15 +36,6 @@ def rabbitmq() -> str:
             f"RabbitMQ is not reachable at {RABBITMQ_URL}: start it (rabbitmq-server -detached)"
         )
     return RABBITMQ_URL
-
-
-@pytest.fixture(scope="session", autouse=True)
-def leave_no_service_queues_behind() -> Iterator[None]:
-    """Tests declare the services' real queues; remove them (and what tests left in them) at
-    the end, so a developer's next ``scripts/run`` does not consume test events."""
-    yield
-    if _rabbitmq_reachable():
-        asyncio.run(delete_queues(SERVICE_QUEUES))
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ from fastapi import FastAPI
 
 from shared.settings import ServiceSettings
 from shared.storage import Storage, connect
+from tests.support.vhost import run_vhost_url
 
-RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+RABBITMQ_URL = run_vhost_url()
+"""The test run's own vhost on the broker (see ``tests.support.vhost``): never the live one."""
 API_KEY = "test-key"
 
 
