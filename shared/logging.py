@@ -16,6 +16,8 @@ from contextvars import ContextVar
 
 import structlog
 
+from shared.secrets import redact_secrets
+
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 
@@ -74,7 +76,11 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared_processors,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                redact_secrets,  # last before rendering: also scrubs other libraries' lines
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()

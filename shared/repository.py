@@ -68,21 +68,29 @@ class Repository(Generic[A]):
     def collection(self) -> Collection:
         return self._store.collection
 
+    def _from_document(self, document: dict[str, Any]) -> A:
+        """The aggregate a stored document holds (a subclass may decrypt fields here)."""
+        return from_document(self._model, document)
+
+    def _to_document(self, aggregate: A) -> dict[str, Any]:
+        """The document to store for an aggregate (a subclass may encrypt fields here)."""
+        return to_document(aggregate)
+
     async def get(self, aggregate_id: str) -> A:
         document = await self.collection.find_one({"_id": aggregate_id})
         if document is None:
             raise NotFound(f"{self._model.__name__.lower()} {aggregate_id} does not exist")
-        return from_document(self._model, document)
+        return self._from_document(document)
 
     async def find_one(self, query: dict[str, Any]) -> A | None:
         document = await self.collection.find_one(query)
-        return None if document is None else from_document(self._model, document)
+        return None if document is None else self._from_document(document)
 
     async def add(self, aggregate: A) -> None:
         """Store a new aggregate and its first events."""
         events = self._cloud_events(aggregate)
         try:
-            await self._store.insert(to_document(aggregate), events)
+            await self._store.insert(self._to_document(aggregate), events)
         except DuplicateKeyError as error:
             raise Conflict(self._duplicate_message) from error
         aggregate.mark_loaded()
@@ -92,7 +100,7 @@ class Repository(Generic[A]):
         if aggregate.loaded_version is None:
             raise ValueError("save() is for loaded aggregates; use add() for new ones")
         events = self._cloud_events(aggregate)
-        document = to_document(aggregate)
+        document = self._to_document(aggregate)
         document.pop("_id")
         try:
             await self._store.update(aggregate.id, aggregate.loaded_version, document, events)
