@@ -305,12 +305,6 @@ class EgressPolicy:
             self.check_address(address, host)
         return found
 
-    def transport(
-        self, *, verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None
-    ) -> EgressTransport:
-        """An httpx transport that connects only where this policy allows."""
-        return EgressTransport(self, verify=verify, limits=limits or httpx.Limits())
-
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64), if it carries one."""

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 
 from services.notify import SERVICE, handlers
@@ -36,10 +35,13 @@ from services.notify.metrics import (
 from services.notify.repository import HealthStore, SubscriptionRepository
 from services.notify.retry import RetryPolicy
 from services.notify.settings import notify_settings_from
+from services.notify.webhook_client import build_webhook_client
 from shared.bus import CommandBus
+from shared.egress import EgressPolicy
 from shared.errors import NotFound
 from shared.http.app import create_app
 from shared.runtime import PeriodicTask, ServiceRuntime
+from shared.secrets import SecretBox
 from shared.settings import ServiceSettings
 from shared.storage import Storage
 
@@ -48,23 +50,33 @@ def build_app(
     settings: ServiceSettings | None = None,
     storage: Storage | None = None,
     *,
-    webhook_transport: httpx.AsyncBaseTransport | None = None,
+    egress: EgressPolicy | None = None,
 ) -> FastAPI:
     """The notify service's app, its broker, storage and dispatcher not yet started.
 
     Args:
         settings: a plain ``ServiceSettings`` gets notify's own settings from the environment.
         storage: an already connected store (tests restart the service on the same one).
-        webhook_transport: where webhooks go instead of the network (tests).
+        egress: where webhooks may go; by default what ``WEBHOOK_ALLOWED_NETWORKS`` allows
+            (tests give a policy with its own resolver).
     """
     config = notify_settings_from(settings)
+    egress = egress or EgressPolicy.from_settings(config)
+    box = SecretBox.from_keys(
+        config.mpp_secret_keys.get_secret_value() if config.mpp_secret_keys else None
+    )
     runtime = ServiceRuntime.create(SERVICE, config, storage)
     db = runtime.storage.db
     events = EventLog(db, gap_grace_seconds=config.event_log_gap_grace_seconds)
-    subscriptions = SubscriptionRepository(db)
+    subscriptions = SubscriptionRepository(db, box)
     deliveries = DeliveryStore(db)
     health = HealthStore(db)
-    for step in (events.ensure_indexes, subscriptions.ensure_indexes, deliveries.ensure_indexes):
+    for step in (
+        events.ensure_indexes,
+        subscriptions.ensure_indexes,
+        deliveries.ensure_indexes,
+        subscriptions.secure_stored_secrets,
+    ):
         runtime.setup.append(step)
 
     policy = RetryPolicy(
@@ -91,14 +103,20 @@ def build_app(
         poll_seconds=config.webhook_poll_seconds,
         failure_threshold=config.webhook_failure_threshold,
         excerpt_chars=config.webhook_response_excerpt_chars,
-        transport=webhook_transport,
+        client_factory=partial(build_webhook_client, config, egress=egress),
     )
     wake = dispatcher.wake
     bus = CommandBus(
         {
-            CreateSubscription: partial(handlers.create_subscription, subscriptions=subscriptions),
+            CreateSubscription: partial(
+                handlers.create_subscription, subscriptions=subscriptions, egress=egress
+            ),
             UpdateSubscription: partial(
-                handlers.update_subscription, subscriptions=subscriptions, health=health, wake=wake
+                handlers.update_subscription,
+                subscriptions=subscriptions,
+                health=health,
+                wake=wake,
+                egress=egress,
             ),
             DeleteSubscription: partial(
                 handlers.delete_subscription,

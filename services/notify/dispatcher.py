@@ -37,8 +37,6 @@ from shared.logging import correlation_scope, get_logger
 
 log = get_logger(__name__)
 
-USER_AGENT = "mpp-notify/1.0 (Standard Webhooks)"
-
 Disable = Callable[[str, str], Awaitable[Any]]
 """Disables a subscription (id, reason)."""
 
@@ -59,7 +57,7 @@ class Dispatcher:
         poll_seconds: the longest pause between passes.
         failure_threshold: failed messages in a row that disable a subscription.
         excerpt_chars: how much of each answer to keep.
-        transport: an httpx transport (tests); None for the network.
+        client_factory: makes the HTTP client at start (``build_webhook_client``).
     """
 
     def __init__(
@@ -77,7 +75,7 @@ class Dispatcher:
         poll_seconds: float = 1.0,
         failure_threshold: int = 10,
         excerpt_chars: int = 1000,
-        transport: httpx.AsyncBaseTransport | None = None,
+        client_factory: Callable[[], httpx.AsyncClient],
     ) -> None:
         self._subscriptions = subscriptions
         self._deliveries = deliveries
@@ -91,7 +89,7 @@ class Dispatcher:
         self._poll = poll_seconds
         self._threshold = failure_threshold
         self._excerpt_chars = excerpt_chars
-        self._transport = transport
+        self._client_factory = client_factory
         self._client: httpx.AsyncClient | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -103,13 +101,7 @@ class Dispatcher:
     def start(self) -> None:
         if self._task is not None:
             return
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self._timeout),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=self._concurrency),
-            headers={"user-agent": USER_AGENT},
-            transport=self._transport,
-        )
+        self._client = self._client_factory()
         self._task = asyncio.create_task(self._run(), name=f"{SERVICE}-dispatcher")
 
     async def stop(self, grace_seconds: float = 5.0) -> None:

@@ -21,6 +21,9 @@ from shared.events.patterns import is_valid_pattern, matches_any
 SubscriptionStatus = Literal["active", "paused", "disabled"]
 SettableStatus = Literal["active", "paused"]
 
+UNREADABLE_SECRET = ""
+"""What the repository loads for a stored secret no configured key decrypts."""
+
 MAX_URL_LENGTH = 2048
 MAX_PATTERNS = 50
 UPDATABLE_FIELDS = ("url", "event_types", "description", "status")
@@ -62,6 +65,10 @@ def check_patterns(patterns: list[str], field: str = "event_types") -> list[str]
         if pattern not in unique:
             unique.append(pattern)
     return unique
+
+
+class SecretUnavailable(Exception):
+    """The signing secret cannot be read: MPP_SECRET_KEYS lacks the key it was stored with."""
 
 
 class PreviousSecret(BaseModel):
@@ -159,17 +166,22 @@ class Subscription(Aggregate):
         return True
 
     def rotate_secret(self, grace: timedelta, at: datetime | None = None) -> str:
-        """A new secret; the current one keeps signing, beside it, for ``grace``.
+        """A new secret; every earlier one keeps signing, beside it, for ``grace`` at most.
 
-        Returns the new secret (the only time it is shown).
+        A secret from an earlier rotation never outlives this rotation's grace, so a grace
+        of 0 (after a leak) revokes every earlier secret at once. Returns the new secret
+        (the only time it is shown).
         """
         if grace < timedelta(0):
             raise RuleViolated("the grace period cannot be negative", field="grace_seconds")
         now = at or utcnow()
-        kept = [p for p in self.previous_secrets if p.expires_at > now]
-        if grace > timedelta(0):
-            kept.insert(0, PreviousSecret(secret=self.secret, expires_at=now + grace))
-        self.previous_secrets = kept
+        until = now + grace
+        earlier = [PreviousSecret(secret=self.secret, expires_at=until), *self.previous_secrets]
+        self.previous_secrets = [
+            PreviousSecret(secret=p.secret, expires_at=min(p.expires_at, until))
+            for p in earlier
+            if p.secret != UNREADABLE_SECRET and min(p.expires_at, until) > now
+        ]
         self.secret = new_secret()
         self.secret_rotated_at = now
         self.next_version(now)
@@ -177,8 +189,14 @@ class Subscription(Aggregate):
 
     def signing_secrets(self, at: datetime | None = None) -> list[str]:
         """The secrets a delivery is signed with now: the current one first."""
+        if self.secret == UNREADABLE_SECRET:
+            raise SecretUnavailable(
+                "the signing secret cannot be decrypted with MPP_SECRET_KEYS; restore the key"
+                " it was stored with, or rotate the secret"
+            )
         now = at or utcnow()
-        return [self.secret, *(p.secret for p in self.previous_secrets if p.expires_at > now)]
+        earlier = (p.secret for p in self.previous_secrets if p.expires_at > now)
+        return [self.secret, *(s for s in earlier if s != UNREADABLE_SECRET)]
 
     def ensure_deliverable(self) -> None:
         """Refuse work that needs a subscription that is not disabled."""

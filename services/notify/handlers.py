@@ -17,13 +17,15 @@ from services.notify.commands import (
     UpdateSubscription,
 )
 from services.notify.deliveries import Delivery, DeliveryStore
-from services.notify.domain import Subscription
+from services.notify.domain import Subscription, check_url
 from services.notify.eventlog import EventLog
 from services.notify.repository import HealthStore, SubscriptionRepository
 from services.notify.retry import RetryPolicy
 from shared.clock import UtcDateTime, new_id, utcnow
+from shared.egress import EgressPolicy, EgressRefused
 from shared.errors import RuleViolated
 from shared.logging import get_logger
+from shared.secrets import redact_url
 
 log = get_logger(__name__)
 
@@ -40,14 +42,26 @@ class ReplayStarted(BaseModel):
     deliveries: int
 
 
+async def vet_url(egress: EgressPolicy, url: str, field: str = "url") -> None:
+    """A 422 naming ``field`` unless ``url`` is well formed and the egress policy allows it."""
+    check_url(url, field)
+    try:
+        await egress.check_url_resolved(url.strip())
+    except EgressRefused as refused:
+        raise RuleViolated(refused.reason, field=field) from None
+
+
 async def create_subscription(
-    command: CreateSubscription, subscriptions: SubscriptionRepository
+    command: CreateSubscription, subscriptions: SubscriptionRepository, egress: EgressPolicy
 ) -> Subscription:
+    await vet_url(egress, command.url)
     subscription = Subscription.create(
         url=command.url, event_types=command.event_types, description=command.description
     )
     await subscriptions.add(subscription)
-    log.info("subscription.created", subscription_id=subscription.id, url=subscription.url)
+    log.info(
+        "subscription.created", subscription_id=subscription.id, url=redact_url(subscription.url)
+    )
     return subscription
 
 
@@ -56,7 +70,10 @@ async def update_subscription(
     subscriptions: SubscriptionRepository,
     health: HealthStore,
     wake: Wake,
+    egress: EgressPolicy,
 ) -> Subscription:
+    if command.changes.get("url") is not None:
+        await vet_url(egress, command.changes["url"])
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_version(command.expected_version)
     was = subscription.status
@@ -113,7 +130,7 @@ async def disable_subscription(
         log.warning(
             "subscription.disabled",
             subscription_id=subscription.id,
-            url=subscription.url,
+            url=redact_url(subscription.url),
             reason=command.reason,
         )
     return subscription

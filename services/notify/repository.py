@@ -2,6 +2,10 @@
 
 Notify publishes no events: its aggregate store has no relay, but writes keep the
 optimistic ``version`` check every service uses for ``If-Match``.
+
+Signing secrets are encrypted here and nowhere else (``shared.secrets``): the store holds
+``fernet:...`` tokens, the rest of notify sees plain text. A secret no configured key
+decrypts loads as ``UNREADABLE_SECRET`` and is never written back over what is stored.
 """
 
 from __future__ import annotations
@@ -11,29 +15,109 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.notify.domain import Subscription, SubscriptionFilter
+from services.notify.domain import UNREADABLE_SECRET, Subscription, SubscriptionFilter
 from shared.clock import UtcDateTime
 from shared.errors import ConcurrentModification
 from shared.http.pagination import Page, PageRequest, fetch_page
+from shared.logging import get_logger
 from shared.outbox import AggregateStore
-from shared.repository import Repository, from_document
+from shared.repository import Repository, from_document, to_document
+from shared.secrets import SecretBox, SecretUnreadable
 from shared.storage import ASCENDING, Database, ReturnDocument
+
+log = get_logger(__name__)
 
 COLLECTION = "subscriptions"
 HEALTH_COLLECTION = "subscription_health"
 
 
 class SubscriptionRepository(Repository[Subscription]):
-    def __init__(self, db: Database) -> None:
+    """Subscriptions, their secrets encrypted at rest with ``box``."""
+
+    def __init__(self, db: Database, box: SecretBox) -> None:
         super().__init__(AggregateStore(db[COLLECTION]), Subscription, "notify")
+        self._box = box
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("status", ASCENDING)])
 
+    # --- secrets at rest ---------------------------------------------------------------------
+
+    def _to_document(self, aggregate: Subscription) -> dict[str, Any]:
+        document = to_document(aggregate)
+        if aggregate.secret == UNREADABLE_SECRET:
+            del document["secret"]  # keep the stored token: the right key may come back
+        else:
+            document["secret"] = self._box.encrypt(aggregate.secret)
+        previous = document["previous_secrets"]
+        if any(p["secret"] == UNREADABLE_SECRET for p in previous):
+            del document["previous_secrets"]
+        else:
+            for entry in previous:
+                entry["secret"] = self._box.encrypt(entry["secret"])
+        return document
+
+    def _from_document(self, document: dict[str, Any]) -> Subscription:
+        opened = {
+            **document,
+            "secret": self._open(document.get("secret", "")),
+            "previous_secrets": [
+                {**p, "secret": self._open(p["secret"])}
+                for p in document.get("previous_secrets", [])
+            ],
+        }
+        return from_document(Subscription, opened)
+
+    def _open(self, stored: str) -> str:
+        try:
+            return self._box.decrypt(stored)
+        except SecretUnreadable:
+            return UNREADABLE_SECRET
+
+    async def secure_stored_secrets(self) -> int:
+        """Encrypt plain-text secrets (stored before encryption) and re-encrypt those under
+        an older key with the first one, so an old key can be retired; returns how many.
+
+        Logs the subscriptions whose secrets no configured key decrypts.
+        """
+        changed, unreadable = 0, []
+        fields = {"secret": 1, "previous_secrets": 1, "version": 1}
+        async for document in self.collection.find({}, fields):
+            previous = document.get("previous_secrets", [])
+            stored = [document.get("secret", ""), *(p["secret"] for p in previous)]
+            if all(self._box.is_current(s) for s in stored):
+                continue
+            try:
+                fresh = {
+                    "secret": self._box.reencrypt(stored[0]),
+                    "previous_secrets": [
+                        {**p, "secret": self._box.reencrypt(p["secret"])} for p in previous
+                    ],
+                }
+            except SecretUnreadable:
+                unreadable.append(document["_id"])
+                continue
+            result = await self.collection.update_one(
+                {"_id": document["_id"], "version": document.get("version")}, {"$set": fresh}
+            )
+            changed += result.modified_count
+        if changed:
+            log.info("subscriptions.secrets_encrypted", count=changed)
+        if unreadable:
+            log.error(
+                "subscriptions.secrets_unreadable",
+                subscription_ids=unreadable,
+                detail="MPP_SECRET_KEYS lacks the key these secrets were stored with: their"
+                " deliveries fail until it is restored or each secret is rotated",
+            )
+        return changed
+
+    # --- queries -----------------------------------------------------------------------------
+
     async def active(self) -> dict[str, Subscription]:
         """The subscriptions deliveries go out for now, by id."""
         return {
-            doc["_id"]: from_document(Subscription, doc)
+            doc["_id"]: self._from_document(doc)
             async for doc in self.collection.find({"status": "active"})
         }
 
@@ -44,9 +128,7 @@ class SubscriptionRepository(Repository[Subscription]):
         that existed when the event was logged; disabled ones get none (replay catches up).
         """
         query = {"status": {"$in": ["active", "paused"]}, "created_at": {"$lte": logged_at}}
-        subscriptions = [
-            from_document(Subscription, doc) async for doc in self.collection.find(query)
-        ]
+        subscriptions = [self._from_document(doc) async for doc in self.collection.find(query)]
         return [s for s in subscriptions if s.wants(event_type)]
 
     async def delete(self, subscription: Subscription) -> None:
@@ -67,9 +149,7 @@ class SubscriptionRepository(Repository[Subscription]):
         query: dict[str, Any] = {}
         if filters.status:
             query["status"] = filters.status
-        return await fetch_page(
-            self.collection, query, page, lambda doc: from_document(Subscription, doc)
-        )
+        return await fetch_page(self.collection, query, page, self._from_document)
 
 
 class SubscriptionHealth(BaseModel):

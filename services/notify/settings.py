@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from shared.egress import parse_networks
 from shared.settings import ServiceSettings
 
 STANDARD_WEBHOOKS_SCHEDULE = "0,5,300,1800,7200,18000,36000,50400,72000,86400"
@@ -64,6 +65,20 @@ class NotifySettings(ServiceSettings):
         gt=0,
         description="How long a replica owns a claimed delivery before another may take it.",
     )
+    webhook_allowed_networks: str = Field(
+        default="",
+        description=(
+            "Comma-separated CIDRs webhooks may reach although they are internal (on-premise"
+            " receivers, e.g. 10.20.0.0/16); by default only public addresses are allowed."
+        ),
+    )
+    mpp_secret_keys: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Comma-separated Fernet keys that encrypt webhook secrets at rest: the first"
+            " encrypts, all decrypt. Unset: an ephemeral key (development only)."
+        ),
+    )
     webhook_response_excerpt_chars: int = Field(
         default=1000, ge=0, description="How much of a receiver's answer each attempt keeps."
     )
@@ -91,6 +106,12 @@ class NotifySettings(ServiceSettings):
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
         parse_schedule(value)
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        parse_networks(value)
         return value
 
     @model_validator(mode="after")

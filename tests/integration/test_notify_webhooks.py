@@ -435,7 +435,7 @@ async def test_after_a_secret_rotation_deliveries_verify_with_the_old_and_the_ne
         assert len(hook.signatures) == 2
         assert hook.verifies_with(old) and hook.verifies_with(new)
 
-        # An operator who suspects a leak rotates with no grace: the old secret stops.
+        # An operator who suspects a leak rotates with no grace: every earlier secret stops.
         immediate = await notify.client.post(
             f"/subscriptions/{subscription['id']}/rotate-secret",
             json={"grace_seconds": 0},
@@ -448,9 +448,10 @@ async def test_after_a_secret_rotation_deliveries_verify_with_the_old_and_the_ne
         shown = await subscription_state(notify, subscription["id"])
 
     assert last.verifies_with(newest) and not last.verifies_with(new)
-    assert len(last.signatures) == 2  # `old` is still within its grace period
-    assert last.verifies_with(old)
+    assert len(last.signatures) == 1  # `old` was within its grace period, and is revoked too
+    assert not last.verifies_with(old)
     assert "secret" not in shown
+    assert shown["previous_secret_expires_at"] is None
 
 
 async def test_subscriptions_are_for_notify_admins_only_and_the_event_log_is_public(

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import datetime
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,26 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+PUBLIC = "93.184.215.14"
+"""A public address (example.com's) a test name may resolve to; nothing connects to it."""
+
+
+class Dns:
+    """A resolver that answers from a table and counts lookups; answers can change.
+
+    ``Dns(hooks_example_test=["127.0.0.1"])`` resolves ``hooks.example.test``.
+    """
+
+    def __init__(self, **answers: Sequence[str]) -> None:
+        self.answers = {k.replace("_", "."): list(v) for k, v in answers.items()}
+        self.lookups = 0
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups += 1
+        if host not in self.answers:
+            raise OSError(f"{host}: name or service not known")
+        return self.answers[host]
 
 
 @dataclass

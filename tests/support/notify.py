@@ -7,12 +7,14 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.notify.bootstrap import build_app
 from services.notify.consumers import QUEUE
+from shared.egress import EgressPolicy
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.servers import API_KEY, RunningService, run_service
@@ -24,18 +26,25 @@ T = TypeVar("T")
 
 @asynccontextmanager
 async def running_notify(
-    storage: Storage, *, fresh_queue: bool = True, **overrides: Any
+    storage: Storage,
+    *,
+    fresh_queue: bool = True,
+    egress: EgressPolicy | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[RunningService]:
     """The notify service over real HTTP, consuming ``notify.events`` on the real broker.
 
     Args:
         fresh_queue: delete ``notify.events`` first, so no earlier test's events leak in
             (False for a restart that must find what is still queued).
+        egress: the webhook egress policy (one with its own resolver); by default the
+            settings' (loopback allowed, see ``notify_settings``).
         overrides: notify settings (``webhook_retry_schedule="0,0.2,0.4"``, ...).
     """
     if fresh_queue:
         await delete_queues([QUEUE])
-    async with run_service(build_app, notify_settings(**overrides), storage) as service:
+    app = partial(build_app, egress=egress)
+    async with run_service(app, notify_settings(**overrides), storage) as service:
         yield service
 
 

@@ -18,6 +18,7 @@ import httpx
 from pymongo import MongoClient
 
 from tests.support.servers import API_KEY, RABBITMQ_URL
+from tests.support.webhooks import LOOPBACK_ALLOWED, TEST_SECRET_KEYS
 
 SERVICES = ("agency", "mou", "mall", "notify")
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,6 +87,8 @@ def running_system(log_dir: Path, **extra_env: str) -> Iterator[System]:
         **os.environ,
         "RABBITMQ_URL": RABBITMQ_URL,
         "MPP_API_KEY": API_KEY,
+        "MPP_SECRET_KEYS": TEST_SECRET_KEYS,
+        "WEBHOOK_ALLOWED_NETWORKS": LOOPBACK_ALLOWED,  # the tests' receivers are on loopback
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "INFO",
         "OUTBOX_POLL_SECONDS": "0.5",

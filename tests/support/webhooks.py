@@ -27,11 +27,21 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from services.notify.settings import NotifySettings
 from tests.support.servers import service_settings
 
+TEST_SECRET_KEYS = "fYdSxQ0rIE6PgYxHTVsG7c3lGd9lf0QeMZ9mYk8Mhy4="
+"""A fixed Fernet key, so a restarted service still reads the secrets it stored."""
+LOOPBACK_ALLOWED = "127.0.0.0/8"
+"""The test receivers listen on 127.0.0.1, which the egress policy refuses by default."""
+
 
 def notify_settings(**overrides: Any) -> NotifySettings:
-    """Test settings for the notify service (``service_settings`` plus notify's own)."""
+    """Test settings for the notify service (``service_settings`` plus notify's own).
+
+    Webhooks may reach loopback here (``webhook_allowed_networks=""`` restores the default).
+    """
     values: dict[str, Any] = {
         **service_settings().model_dump(),
+        "webhook_allowed_networks": LOOPBACK_ALLOWED,
+        "mpp_secret_keys": TEST_SECRET_KEYS,
         "webhook_poll_seconds": 0.2,
         "webhook_timeout_seconds": 5.0,
         "sse_poll_seconds": 0.2,

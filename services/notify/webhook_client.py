@@ -1,0 +1,43 @@
+"""The one place the HTTP client that sends webhooks is made.
+
+Every connection it opens passes the egress policy (``shared.egress``): resolved, every
+address checked, connected to the checked address. Redirects are never followed (a 3xx is
+a failed attempt), and proxies from the environment are ignored, since a proxy would
+resolve names where the policy cannot check them.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from services.notify.settings import NotifySettings
+from shared.egress import EgressPolicy, EgressTransport
+
+USER_AGENT = "mpp-notify/1.0 (Standard Webhooks)"
+
+
+def build_webhook_client(
+    settings: NotifySettings,
+    *,
+    egress: EgressPolicy | None = None,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.AsyncClient:
+    """The client webhooks go out with, sized and timed by ``settings``.
+
+    Args:
+        settings: timeouts, concurrency and ``WEBHOOK_ALLOWED_NETWORKS``.
+        egress: the policy to apply; by default the one ``settings`` describe.
+        verify: TLS verification (tests pass a context trusting their own CA).
+    """
+    policy = egress or EgressPolicy.from_settings(settings)
+    limits = httpx.Limits(max_connections=settings.webhook_concurrency)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds),
+        follow_redirects=False,
+        limits=limits,
+        headers={"user-agent": USER_AGENT},
+        transport=EgressTransport(policy, verify=verify, limits=limits),
+        trust_env=False,
+    )
