@@ -19,6 +19,7 @@ from services.mall.commands import (
     ScheduleInauguration,
 )
 from services.mall.consumers import add_consumers
+from services.mall.programme_api import router as programme_router
 from services.mall.projections import MouRegister
 from services.mall.repository import COLLECTION, MallRepository
 from shared.bus import CommandBus
@@ -58,7 +59,7 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
             "Public Service Malls (Mal Pelayanan Publik): their region, lifecycle and the"
             " counters (gerai) of the agencies that take part."
         ),
-        routers=[router],
+        routers=[router, programme_router],
     )
     app.state.bus = bus
     app.state.malls = malls
