@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from mppctl.history import DEFAULT_WORKERS, HistorySeeder, wait_for_notify
-from mppctl.main import JsonOpt, _client, _out, app, guarded
+from mppctl.main import EXIT_UNAVAILABLE, JsonOpt, _client, _out, app, guarded
 from mppctl.output import Column
 from mppctl.seed import DEFAULT_WAIT_SECONDS, Seeder
 
@@ -65,7 +65,12 @@ def seed(
         loader.run()
         timings["load_seconds"] = round(time.monotonic() - started, 2)
         if loader.last_written is not None:
-            lag = wait_for_notify(client, loader.last_written, timeout=NOTIFY_WAIT_SECONDS)
+            try:
+                lag = wait_for_notify(client, loader.last_written, timeout=NOTIFY_WAIT_SECONDS)
+            except TimeoutError as error:
+                message = f"loaded, but {error}: is notify consuming?"
+                out.error(message, problem={"title": "notify behind", "detail": message})
+                raise typer.Exit(EXIT_UNAVAILABLE) from error
             timings["notify_lag_seconds"] = round(lag, 2)
     timings["total_seconds"] = round(time.monotonic() - started, 2)
     if out.as_json:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from mppctl.history import HistoricMall, read_history, read_totals
+from mppctl.history import HistoricMall, HistorySeeder, read_history, read_totals
+from mppctl.seed import SeedReport
 from services.mall.regions import PROVINCES, region_of
+from tests.support.fake_mpp import PROVINCES as FAKE_PROVINCES
+from tests.support.fake_mpp import FakeMpp
 
 
 def test_the_record_has_299_malls_in_35_provinces_from_october_2017() -> None:
@@ -60,3 +63,29 @@ def test_the_official_totals_run_from_6_in_2018_to_305_in_december_2025() -> Non
     assert len(totals) == 41
     assert totals[0] == (date(2018, 4, 21), 6)
     assert totals[-1] == (date(2025, 12, 15), 305)
+
+
+def test_loading_the_history_twice_plans_opens_and_inaugurates_once() -> None:
+    fake = FakeMpp()
+    rows = [r for r in read_history() if r.province_code in FAKE_PROVINCES]
+    first = SeedReport()
+    HistorySeeder(fake.client(), first, rows=rows, workers=4).run()
+    assert first.count("created") == len(rows)
+    by_region = {m["region"]["regency_code"]: m for m in fake.malls.values()}
+    assert len(by_region) == len(rows)
+    banyuwangi = by_region["35.10"]  # inaugurated alone, 6 October 2017
+    assert banyuwangi["status"] == "inaugurated"
+    assert banyuwangi["inaugurated_at"].startswith("2017-10-06T10:00:00+07:00")
+    assert banyuwangi["inauguration_scheduled_for"] is None
+    joint = next(r for r in rows if r.joint)
+    assert by_region[joint.region_code]["inauguration_scheduled_for"].startswith(
+        joint.day.isoformat()
+    )
+    opened = next(r for r in rows if r.event != "inaugurated")
+    assert by_region[opened.region_code]["status"] == "operating"
+
+    writes = len(fake.writes)
+    second = SeedReport()
+    HistorySeeder(fake.client(), second, rows=rows, workers=4).run()
+    assert not second.changed
+    assert len(fake.writes) == writes
