@@ -15,6 +15,7 @@ COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY mppctl ./mppctl
+COPY data ./data
 RUN pip install --no-deps --no-build-isolation -e . \
     && useradd --system --uid 10001 --home-dir /app mpp
 USER mpp

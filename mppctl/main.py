@@ -41,7 +41,6 @@ from mppctl.client import (
     ServiceUnreachable,
 )
 from mppctl.output import Column, Output, cell, day, moment
-from mppctl.seed import DEFAULT_WAIT_SECONDS, Seeder
 from mppctl.sse import FeedEvent, follow
 
 EXIT_OK = 0
@@ -1396,48 +1395,10 @@ def health(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         raise typer.Exit(EXIT_UNAVAILABLE)
 
 
-# --- seed -------------------------------------------------------------------------------------
-
-
-@app.command("seed")
-@guarded
-def seed(
-    ctx: typer.Context,
-    wait: Annotated[
-        float,
-        typer.Option(
-            "--wait",
-            min=0,
-            help="Seconds to wait, per step, for a service to learn what another published.",
-        ),
-    ] = DEFAULT_WAIT_SECONDS,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Only the summary.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Load the programme's real data through the public APIs (idempotent).
-
-    The 17 agencies of the 2022 MoU and local governments with their services, the MoU of
-    28 June 2022 signed by all parties with its working team, and the reference malls with
-    their regions, inaugurations and counters. A second run changes nothing and says so.
-    """
-    out = _out(ctx, as_json)
-    progress = (lambda _: None) if quiet else out.note
-    report = Seeder(_client(ctx), wait_seconds=wait, progress=progress).run()
-    if out.as_json:
-        out.json(report.to_json())
-        return
-    out.table(
-        report.by_kind(),
-        [
-            Column("WHAT", "kind", no_wrap=True),
-            Column("CREATED", "created", no_wrap=True),
-            Column("UPDATED", "updated", no_wrap=True),
-            Column("ALREADY PRESENT", "already_present", no_wrap=True),
-        ],
-    )
-    out.line(report.summary())
-
-
 def run() -> None:
     """Console entry point (``python -m mppctl``)."""
     app(prog_name="mppctl")
+
+
+# The seed command lives in its own module; importing it registers it on ``app``.
+from mppctl import seed_command  # noqa: E402, F401

@@ -417,9 +417,9 @@ MALLS: tuple[MallRef, ...] = (
     MallRef(
         name="MPP DKI Jakarta",
         province_code="31",
-        province_name="DKI Jakarta",
+        province_name="Daerah Khusus Ibukota Jakarta",
         regency_code="31",
-        regency_name="DKI Jakarta",
+        regency_name="Daerah Khusus Ibukota Jakarta",
         inaugurated_at=datetime(2017, 10, 12, 10, 0, tzinfo=WIB),
         inaugurated_by=INAUGURATED_BY,
         counters=(

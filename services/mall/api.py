@@ -32,15 +32,24 @@ class RegionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     province_code: str = Field(
-        max_length=8, examples=["61"], description="Kemendagri code of one of the 38 provinces."
+        max_length=8,
+        examples=["61"],
+        description="Kemendagri code of one of the 38 provinces (GET /regions).",
     )
     regency_code: str = Field(
         max_length=8,
         examples=["61.03"],
-        description="Kemendagri code PP.RR of the regency or city (kabupaten/kota) in that"
-        " province; the province code itself for a province-level mall (MPP DKI Jakarta: 31).",
+        description="Kemendagri code PP.RR of a regency or city (kabupaten/kota) Kemendagri"
+        " lists in that province (GET /regions?province=61); the province code itself for a"
+        " province-level mall (MPP DKI Jakarta: 31).",
     )
-    regency_name: str = Field(min_length=1, max_length=200, examples=["Kabupaten Sanggau"])
+    regency_name: str | None = Field(
+        default=None,
+        max_length=200,
+        examples=["Kabupaten Sanggau"],
+        description="Optional: the service fills in Kemendagri's official name; if given it"
+        " must be that name (case, Kab./DKI abbreviations and the Kabupaten/Kota prefix aside).",
+    )
     province_name: str | None = Field(
         default=None,
         max_length=100,

@@ -19,6 +19,9 @@ from services.mall.commands import (
     ScheduleInauguration,
 )
 from services.mall.consumers import add_consumers
+from services.mall.dashboard import DashboardSettings
+from services.mall.dashboard import router as dashboard_router
+from services.mall.programme_api import router as programme_router
 from services.mall.projections import MouRegister
 from services.mall.repository import COLLECTION, MallRepository
 from shared.bus import CommandBus
@@ -58,11 +61,12 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
             "Public Service Malls (Mal Pelayanan Publik): their region, lifecycle and the"
             " counters (gerai) of the agencies that take part."
         ),
-        routers=[router],
+        routers=[router, programme_router, dashboard_router],
     )
     app.state.bus = bus
     app.state.malls = malls
     app.state.agency_directory = agencies
     app.state.mous = mous
     app.state.counter_flags = flags
+    app.state.dashboard = DashboardSettings()
     return app

@@ -11,7 +11,7 @@ class PlanMall(Command):
     name: str
     province_code: str
     regency_code: str
-    regency_name: str
+    regency_name: str | None = None
     province_name: str | None = None
     address: str | None = None
 

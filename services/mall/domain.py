@@ -96,7 +96,7 @@ class Mall(Aggregate):
         name: str,
         province_code: str,
         regency_code: str,
-        regency_name: str,
+        regency_name: str | None = None,
         address: str | None = None,
         province_name: str | None = None,
     ) -> Mall:

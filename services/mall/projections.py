@@ -90,6 +90,10 @@ class MouRegister:
         cursor = self._collection.find({"parties": agency_id, "status": "signed"})
         return [_known(document) async for document in cursor]
 
+    async def count_in_force(self) -> int:
+        """How many MoUs are in force (signed, neither terminated nor expired)."""
+        return int(await self._collection.count_documents({"status": "signed"}))
+
     async def has_mou_in_force(self, agency_id: str) -> bool:
         return (
             await self._collection.find_one({"parties": agency_id, "status": "signed"}) is not None

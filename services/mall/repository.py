@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from services.mall.domain import STATUSES, Mall, MallFilter
 from services.mall.regions import PROVINCES
+from services.mall.stats import DatedMall, ProvinceCoverage, coverage
 from shared.events.envelope import CloudEvent
 from shared.http.pagination import Page, PageRequest, fetch_page
 from shared.outbox import AggregateStore
@@ -75,6 +76,8 @@ class MallStats(BaseModel):
     """Open counters in malls that are not closed."""
     agencies: int
     """Distinct agencies with an open counter in a mall that is not closed."""
+    coverage: list[ProvinceCoverage] = []
+    """Every province: its malls against the regencies and cities Kemendagri lists."""
 
 
 class MallRepository(Repository[Mall]):
@@ -126,14 +129,23 @@ class MallRepository(Repository[Mall]):
         by_province: Tally[str] = Tally()
         counters = 0
         agencies: set[str] = set()
+        active: list[tuple[str, str]] = []
         cursor = self.collection.find(
-            {}, {"status": 1, "region.province_code": 1, "counters.agency_id": 1}
+            {},
+            {
+                "status": 1,
+                "region.province_code": 1,
+                "region.regency_code": 1,
+                "counters.agency_id": 1,
+            },
         )
         async for document in cursor:
             status = document.get("status", "planned")
             by_status[status] += 1
-            by_province[document["region"]["province_code"]] += 1
+            region = document["region"]
+            by_province[region["province_code"]] += 1
             if status != "closed":
+                active.append((region["province_code"], region["regency_code"]))
                 open_counters = document.get("counters") or []
                 counters += len(open_counters)
                 agencies.update(c["agency_id"] for c in open_counters)
@@ -146,4 +158,20 @@ class MallRepository(Repository[Mall]):
             ],
             counters=counters,
             agencies=len(agencies),
+            coverage=coverage(active),
         )
+
+    async def dated(self) -> tuple[DatedMall, ...]:
+        """Every mall's recorded dates, for the timeline."""
+        fields = ("created_at", "opened_at", "inaugurated_at", "closed_at")
+        cursor = self.collection.find({}, dict.fromkeys(fields, 1))
+        return tuple([DatedMall.model_validate(document) async for document in cursor])
+
+    async def regencies_with_mall(self, province_code: str | None = None) -> set[str]:
+        """The regency codes (a province's own, for a province-level mall) that have a mall
+        that is not closed, in one province or everywhere."""
+        query: dict[str, Any] = {ACTIVE_REGENCY: {"$type": "string"}}
+        if province_code is not None:
+            query["region.province_code"] = province_code
+        cursor = self.collection.find(query, {ACTIVE_REGENCY: 1})
+        return {document[ACTIVE_REGENCY] async for document in cursor}

@@ -124,7 +124,7 @@ async def test_a_planned_mall_is_created_with_its_province_name_and_read_back(
 async def test_a_province_level_mall_is_accepted(mall: RunningService) -> None:
     created = await _create(mall, DKI_JAKARTA)
     assert created["region"]["regency_code"] == "31"
-    assert created["region"]["province_name"] == "DKI Jakarta"
+    assert created["region"]["province_name"] == "Daerah Khusus Ibukota Jakarta"
 
 
 def _with_region(**region: Any) -> dict[str, Any]:
@@ -414,7 +414,19 @@ async def test_stats_give_the_programmes_figures(mall: RunningService) -> None:
 
     response = await mall.client.get("/malls/stats")
     assert response.status_code == 200, response.text
-    assert response.json() == {
+    stats = response.json()
+    coverage = {row["province_code"]: row for row in stats.pop("coverage")}
+    assert len(coverage) == 38
+    assert coverage["61"] == {
+        "province_code": "61",
+        "province_name": "Kalimantan Barat",
+        "regencies": 14,
+        "regencies_with_mall": 1,
+        "malls": 1,
+        "coverage": round(1 / 14, 4),
+    }
+    assert coverage["11"]["malls"] == 0 and coverage["11"]["regencies"] == 23
+    assert stats == {
         "total": 3,
         "by_status": {"planned": 2, "operating": 0, "inaugurated": 1, "closed": 0},
         "by_province": [

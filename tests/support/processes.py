@@ -95,9 +95,12 @@ def running_system(log_dir: Path, **extra_env: str) -> Iterator[System]:
         "PYTHONUNBUFFERED": "1",
         **extra_env,
     }
+    ports = {name: free_port() for name in SERVICES}
+    # Each service knows where the others are (the mall dashboard relays notify's feed).
+    base_env.update({f"MPP_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()})
     try:
         for name in SERVICES:
-            port = free_port()
+            port = ports[name]
             log_path = log_dir / f"{name}.log"
             with log_path.open("wb") as log_file:
                 process = subprocess.Popen(

@@ -122,7 +122,7 @@ def test_every_reference_mall_can_be_planned_in_its_region(reference: ReferenceM
 def test_a_province_level_mall_uses_the_province_code_as_its_regency_code() -> None:
     mall = _planned(DKI_JAKARTA)
     assert mall.region.regency_code == "31"
-    assert mall.region.province_name == "DKI Jakarta"
+    assert mall.region.province_name == "Daerah Khusus Ibukota Jakarta"
 
 
 @pytest.mark.parametrize(
