@@ -17,7 +17,7 @@ from services.agency.repository import AgencyRepository
 from shared.bus import CommandBus
 from shared.events.catalogue import AgencyKind, AgencyService, AgencyStatus, Contact
 from shared.http.auth import require_scope
-from shared.http.concurrency import if_match_version
+from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
 from shared.http.pagination import Page, PageRequest, page_request
 
@@ -99,7 +99,7 @@ async def update_agency(
     agency_id: str,
     body: AgencyPatch,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
@@ -116,7 +116,7 @@ async def add_service(
     agency_id: str,
     body: ServiceCreate,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
@@ -133,7 +133,7 @@ async def remove_service(
     agency_id: str,
     code: str,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
@@ -148,7 +148,7 @@ async def deactivate_agency(
     agency_id: str,
     response: Response,
     body: Deactivation | None = None,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
