@@ -6,10 +6,13 @@ dashboards take ``max`` over replicas.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import Gauge
 
 from services.mou import SERVICE
 from services.mou.repository import MouRepository
+from shared.events.catalogue import MouStatus
 
 MOUS = Gauge("mpp_mous", "MoUs by status.", ["service", "status"])
 MOUS_IN_FORCE = Gauge(
@@ -21,7 +24,6 @@ async def record_mou_figures(mous: MouRepository) -> None:
     """Set the gauges from one grouped count of the MoU store."""
     pipeline = [{"$group": {"_id": "$status", "count": {"$sum": 1}}}]
     counts = {row["_id"]: row["count"] async for row in mous.collection.aggregate(pipeline)}
-    MOUS.clear()
-    for status, count in counts.items():
-        MOUS.labels(SERVICE, status).set(count)
+    for status in get_args(MouStatus):  # every status, zeros too: a dashboard shows them all
+        MOUS.labels(SERVICE, status).set(counts.get(status, 0))
     MOUS_IN_FORCE.labels(SERVICE).set(counts.get("signed", 0))

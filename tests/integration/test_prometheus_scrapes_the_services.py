@@ -7,6 +7,7 @@ queries it over its HTTP API, as Grafana would.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +19,8 @@ import pytest
 from services.agency.bootstrap import build_app as build_agency
 from services.mall.bootstrap import build_app as build_mall
 from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
+from services.mou.bootstrap import build_app as build_mou
+from services.mou.consumers import AGENCIES_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.processes import free_port
@@ -26,7 +29,14 @@ from tests.support.servers import run_service
 
 pytestmark = pytest.mark.broker
 
-ALERTS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "alerts.yml"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+ALERTS = DEPLOY / "prometheus" / "alerts.yml"
+DASHBOARDS = DEPLOY / "grafana" / "dashboards"
+
+
+def _dashboard_queries(name: str) -> list[str]:
+    dashboard = json.loads((DASHBOARDS / f"{name}.json").read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
 
 
 def _config(targets: list[str]) -> str:
@@ -89,19 +99,25 @@ async def _query_until(client: httpx.AsyncClient, query: str, expected: float) -
     pytest.fail(f"{query} never became {expected}: last answer {last}")
 
 
-async def test_prometheus_scrapes_programme_figures_and_readiness_and_loads_the_alerts(
-    rabbitmq: str, mall_storage: Storage, agency_storage: Storage, prometheus: Any
+async def test_prometheus_scrapes_what_the_dashboards_show_and_loads_the_alerts(
+    rabbitmq: str,
+    mall_storage: Storage,
+    agency_storage: Storage,
+    mou_storage: Storage,
+    prometheus: Any,
 ) -> None:
-    await delete_queues([AGENCY_QUEUE, MOU_QUEUE])
+    await delete_queues([AGENCY_QUEUE, MOU_QUEUE, AGENCIES_QUEUE])
     async with (
         run_service(build_mall, storage=mall_storage) as mall,
         run_service(build_agency, storage=agency_storage) as agency,
+        run_service(build_mou, storage=mou_storage) as mou,
     ):
         planned = await mall.client.post("/malls", json=SANGGAU.create_body(), headers=mall.headers)
         assert planned.status_code == 201, planned.text
-        client = await prometheus([mall.base_url[7:], agency.base_url[7:]])
+        targets = [svc.base_url.removeprefix("http://") for svc in (mall, agency, mou)]
+        client = await prometheus(targets)
         try:
-            await _query_until(client, 'count(up{job="mpp"} == 1)', 2)
+            await _query_until(client, 'count(up{job="mpp"} == 1)', 3)
             await _query_until(
                 client, 'mpp_malls{status="planned", province="Kalimantan Barat"}', 1
             )
@@ -110,16 +126,25 @@ async def test_prometheus_scrapes_programme_figures_and_readiness_and_loads_the_
             names = {rule["name"] for group in rules for rule in group["rules"]}
             assert {"MppDeadLetterQueueNotEmpty", "MppServiceNotReady"} <= names
             assert all(r["health"] == "ok" for g in rules for r in g["rules"]), rules
+            await _every_dashboard_query_runs(client)
         finally:
             await client.aclose()
+
+
+async def _every_dashboard_query_runs(client: httpx.AsyncClient) -> None:
+    """Every panel's query parses; every programme panel has data (no database involved)."""
+    for name in ("platform", "programme"):
+        for query in _dashboard_queries(name):
+            answer = (await client.get("/api/v1/query", params={"query": query})).json()
+            assert answer["status"] == "success", (query, answer)
+            if name == "programme":
+                assert answer["data"]["result"], f"no data for {query}"
 
 
 async def test_the_mou_service_reports_mous_in_force_and_its_readiness_in_metrics(
     rabbitmq: str, mou_storage: Storage
 ) -> None:
     from prometheus_client.parser import text_string_to_metric_families
-
-    from services.mou.bootstrap import build_app as build_mou
 
     async with run_service(build_mou, storage=mou_storage) as mou:
         text = (await mou.client.get("/metrics")).text
