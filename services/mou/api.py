@@ -25,6 +25,7 @@ from shared.events.catalogue import MouStatus
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
+from shared.http.fields import omittable_not_null
 from shared.http.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/mous", tags=["mous"])
@@ -57,6 +58,7 @@ class MouCreate(BaseModel):
     )
     parties: PartyList = Field(
         description='At least two distinct, active agencies: `[{"agency_id": ...}]` or ids.',
+        min_length=2,
         max_length=200,
     )
     valid_from: date | None = Field(
@@ -73,8 +75,12 @@ class MouPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: str | None = Field(default=None, min_length=1, max_length=100)
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    parties: PartyList | None = Field(default=None, max_length=200)
+    title: str | None = Field(
+        default=None, min_length=1, max_length=500, json_schema_extra=omittable_not_null
+    )
+    parties: PartyList | None = Field(
+        default=None, min_length=2, max_length=200, json_schema_extra=omittable_not_null
+    )
     valid_from: date | None = None
     valid_until: date | None = None
 

@@ -9,6 +9,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CONTENT_TYPE = "application/cloudevents+json"
+ALWAYS_SENT = ("specversion", "datacontenttype")
+"""Attributes with a default in the model that every published event nevertheless carries."""
+
+
+def _required_on_the_wire(schema: dict[str, Any]) -> None:
+    """Schemas say what the wire holds: ``specversion`` (CloudEvents requires it) and
+    ``datacontenttype`` are always sent, so a subscriber may rely on them."""
+    required = list(schema.get("required", []))
+    schema["required"] = required + [name for name in ALWAYS_SENT if name not in required]
 
 
 class CloudEvent(BaseModel):
@@ -17,7 +26,7 @@ class CloudEvent(BaseModel):
     The routing key on ``mpp.events`` equals ``type``; ``id`` is also the AMQP ``message_id``.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra=_required_on_the_wire)
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, description="Unique per event; consumers deduplicate on it.")
