@@ -1,4 +1,5 @@
-"""Every event the programme publishes matches its JSON Schema and its service's AsyncAPI.
+"""Every event the programme publishes matches its JSON Schema, its service's AsyncAPI and
+the webhook notify's OpenAPI document describes.
 
 An ``EventTap`` records what really crosses the broker while the four services run the story;
 each event is then validated (jsonschema, draft 2020-12) against ``shared.events.schema`` and
@@ -67,7 +68,13 @@ async def test_every_event_the_programme_publishes_matches_its_schemas(
             for name, service in (("agency", platform.agency), ("mou", platform.mou),
                                   ("mall", platform.mall))
         }  # fmt: skip
+        notify_openapi = (await platform.notify.client.get("/openapi.json")).json()
 
+    webhook = notify_openapi["webhooks"]["mpp-event"]["post"]["requestBody"]["content"]
+    webhook_validator = Draft202012Validator(
+        {**webhook["application/cloudevents+json"]["schema"],
+         "components": notify_openapi["components"]}
+    )  # fmt: skip
     ours = [r for r in tap.received if r.event.get("subject") in ids.values()]
     types = {r.type for r in ours}
     assert {"agency.registered", "mou.drafted", "mou.party_signed", "mou.signed"} <= types
@@ -78,6 +85,7 @@ async def test_every_event_the_programme_publishes_matches_its_schemas(
         spec = specs[event_type.split(".", 1)[0]]
         _asyncapi_validator(spec, event_type).validate(received.event)
         _check_properties(spec, received)
+        webhook_validator.validate(received.event)
 
 
 async def test_a_channel_payload_refuses_another_types_event_and_a_missing_specversion(
