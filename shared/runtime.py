@@ -32,6 +32,7 @@ from shared.messaging.topology import (
 from shared.outbox import AggregateStore, OutboxRelay, ensure_outbox_indexes
 from shared.settings import ServiceSettings
 from shared.storage import Storage, connect
+from shared.tracing import broker_middlewares
 
 log = get_logger(__name__)
 
@@ -94,6 +95,7 @@ class ServiceRuntime:
             app_id=f"mpp-{name}",
             logger=logging.getLogger(f"faststream.{name}"),
             log_level=logging.DEBUG,
+            middlewares=broker_middlewares(name),
         )
         return cls(
             name=name,

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.tracing import current_trace_attributes
+
 CONTENT_TYPE = "application/cloudevents+json"
 ALWAYS_SENT = ("specversion", "datacontenttype")
 """Attributes with a default in the model that every published event nevertheless carries."""
@@ -58,7 +60,11 @@ class CloudEvent(BaseModel):
         correlation_id: str,
         time: datetime | None = None,
     ) -> CloudEvent:
-        """A new event with a fresh id, stamped now unless ``time`` is given."""
+        """A new event with a fresh id, stamped now unless ``time`` is given.
+
+        When a span is recording, its ``traceparent`` (CloudEvents Distributed Tracing
+        extension) is stored with the event, so whoever publishes it later continues the trace.
+        """
         return cls(
             id=str(uuid.uuid4()),
             type=type,
@@ -67,6 +73,7 @@ class CloudEvent(BaseModel):
             time=time or datetime.now(UTC),
             data=data,
             correlationid=correlation_id,
+            **current_trace_attributes(),
         )
 
     def to_json_bytes(self) -> bytes:

@@ -17,6 +17,7 @@ from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.logging import configure_logging, get_logger
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
+from shared.tracing import instrument_app
 
 log = get_logger(__name__)
 
@@ -59,6 +60,7 @@ def create_app(
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
     install_cors(app, runtime.settings.cors_allowed_origins)
+    instrument_app(app, runtime.name)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
