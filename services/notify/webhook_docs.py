@@ -5,6 +5,7 @@ carries one CloudEvent (``application/cloudevents+json``; ``type`` says which) w
 Standard Webhooks headers; any 2xx is success, 410 disables the subscription.
 """
 
+# No ``from __future__ import annotations``: FastAPI reads ``WebhookEvent`` at runtime.
 from typing import Annotated, Any, Union
 
 from fastapi import Body, FastAPI, Header
