@@ -24,8 +24,8 @@ Handler = Callable[[Any], Awaitable[Any]]
 class Command(BaseModel):
     """A request to change state, named in the imperative (``RegisterAgency``)."""
 
-    expected_version: int | None = None
-    """The version ``If-Match`` named; None to take whatever is current."""
+    expected_version: int | frozenset[int] | None = None
+    """The version(s) ``If-Match`` named; None to take whatever is current."""
 
 
 class CommandBus:

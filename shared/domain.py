@@ -66,12 +66,19 @@ class Aggregate(BaseModel):
     def mark_loaded(self) -> None:
         self._loaded_version = self.version
 
-    def ensure_version(self, expected: int | None) -> None:
-        """Refuse (412) a change based on a version other than the current one."""
-        if expected is not None and expected != self.version:
+    def ensure_version(self, expected: int | frozenset[int] | None) -> None:
+        """Refuse (412) a change based on a version other than the current one.
+
+        ``expected`` is what ``If-Match`` named: one version, or a set any of which will do.
+        """
+        if expected is None:
+            return
+        allowed = expected if isinstance(expected, frozenset) else frozenset({expected})
+        if self.version not in allowed:
+            named = ", ".join(str(v) for v in sorted(allowed)) or "no strong version"
             raise PreconditionFailed(
                 f"{type(self).__name__.lower()} {self.id} is at version {self.version},"
-                f" not {expected}",
+                f" not {named}",
                 current_version=self.version,
             )
 

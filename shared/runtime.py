@@ -16,11 +16,11 @@ from typing import Any
 
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
-from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from shared.background import cancel_and_wait
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
+from shared.events.wire import event_envelope_model, match_the_wire
 from shared.logging import correlation_scope, get_logger
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.publisher import EventPublisher
@@ -32,6 +32,7 @@ from shared.messaging.topology import (
 from shared.outbox import AggregateStore, OutboxRelay, ensure_outbox_indexes
 from shared.settings import ServiceSettings
 from shared.storage import Storage, connect
+from shared.tracing import broker_middlewares
 
 log = get_logger(__name__)
 
@@ -94,6 +95,7 @@ class ServiceRuntime:
             app_id=f"mpp-{name}",
             logger=logging.getLogger(f"faststream.{name}"),
             log_level=logging.DEBUG,
+            middlewares=broker_middlewares(name),
         )
         return cls(
             name=name,
@@ -126,21 +128,22 @@ class ServiceRuntime:
 
     def document_publications(self, prefix: str) -> None:
         """Describe the events this service publishes in its AsyncAPI document."""
-        for event_type, model in EVENT_TYPES.items():
+        for event_type in EVENT_TYPES:
             if event_type.startswith(prefix + "."):
                 self.broker.publisher(
                     exchange=EVENTS_EXCHANGE,
                     routing_key=event_type,
                     title=event_type,
                     description=EVENT_TYPE_DESCRIPTIONS[event_type],
-                    schema=_envelope_of(model),
+                    schema=event_envelope_model(event_type),
                     persist=True,
+                    mandatory=False,  # as EventPublisher publishes
                 )
 
     def asyncapi(self) -> dict[str, Any]:
         spec = AsyncAPI(self.broker, title=f"MPP {self.name} service", version="1.0.0")
         result: dict[str, Any] = spec.to_specification().to_jsonable()
-        return result
+        return match_the_wire(result, self.settings.rabbitmq_url)
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -204,14 +207,6 @@ class ServiceRuntime:
                 except Exception:
                     log.exception("periodic.failed", task=task.name)
             await asyncio.sleep(task.interval_seconds)
-
-
-def _envelope_of(model: type[BaseModel]) -> type[BaseModel]:
-    from pydantic import create_model
-
-    from shared.events.envelope import CloudEvent
-
-    return create_model(f"{model.__name__}Event", __base__=CloudEvent, data=(model, ...))
 
 
 def _redact(url: str) -> str:

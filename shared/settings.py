@@ -40,6 +40,13 @@ class ServiceSettings(BaseSettings):
         ),
     )
 
+    cors_allowed_origins: str | None = Field(
+        default=None,
+        description=(
+            "Comma-separated origins browsers may call from (https://dash.example); none if unset."
+        ),
+    )
+
     broker_connect_timeout_seconds: float = Field(
         default=60.0, gt=0, description="How long start-up waits for RabbitMQ."
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.agency.commands import (
     AddService,
@@ -12,13 +12,14 @@ from services.agency.commands import (
     RemoveService,
     UpdateAgency,
 )
-from services.agency.domain import Agency, AgencyFilter
+from services.agency.domain import SERVICE_CODE_PATTERN, Agency, AgencyFilter
 from services.agency.repository import AgencyRepository
 from shared.bus import CommandBus
 from shared.events.catalogue import AgencyKind, AgencyService, AgencyStatus, Contact
 from shared.http.auth import require_scope
-from shared.http.concurrency import if_match_version
+from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
+from shared.http.fields import omittable_not_null, refuse_null
 from shared.http.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
@@ -41,16 +42,22 @@ class AgencyCreate(BaseModel):
 class AgencyPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=300)
+    name: str | None = Field(
+        default=None, min_length=1, max_length=300, json_schema_extra=omittable_not_null
+    )
     acronym: str | None = Field(default=None, max_length=50)
-    kind: AgencyKind | None = None
+    kind: AgencyKind | None = Field(default=None, json_schema_extra=omittable_not_null)
     contact: Contact | None = None
+
+    _name_and_kind_not_null = field_validator("name", "kind")(refuse_null)
 
 
 class ServiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1, max_length=40, examples=["PASPOR"])
+    code: str = Field(
+        min_length=1, max_length=40, pattern=SERVICE_CODE_PATTERN.pattern, examples=["PASPOR"]
+    )
     name: str = Field(min_length=1, max_length=300)
 
 
@@ -99,7 +106,7 @@ async def update_agency(
     agency_id: str,
     body: AgencyPatch,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
@@ -116,7 +123,7 @@ async def add_service(
     agency_id: str,
     body: ServiceCreate,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
@@ -133,7 +140,7 @@ async def remove_service(
     agency_id: str,
     code: str,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
@@ -148,7 +155,7 @@ async def deactivate_agency(
     agency_id: str,
     response: Response,
     body: Deactivation | None = None,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""

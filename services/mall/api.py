@@ -20,7 +20,7 @@ from shared.bus import CommandBus
 from shared.clock import UtcDateTime
 from shared.events.catalogue import MallStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import if_match_version
+from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
 from shared.http.pagination import Page, PageRequest, page_request
 
@@ -168,7 +168,7 @@ async def open_mall(
     mall_id: str,
     response: Response,
     body: Opening | None = None,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """A planned mall starts serving (soft launch); publishes `mall.opened`."""
@@ -185,7 +185,7 @@ async def schedule_inauguration(
     mall_id: str,
     body: InaugurationSchedule,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """Set or move the inauguration date; publishes `mall.inauguration_scheduled`."""
@@ -200,7 +200,7 @@ async def inaugurate_mall(
     mall_id: str,
     body: Inauguration,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """Record the official inauguration (peresmian); publishes `mall.inaugurated`."""
@@ -218,7 +218,7 @@ async def open_counter(
     mall_id: str,
     body: CounterCreate,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """An agency opens its counter (gerai); publishes `mall.counter_opened`.
@@ -240,7 +240,7 @@ async def close_counter(
     mall_id: str,
     agency_id: str,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """The agency's counter closes; publishes `mall.counter_closed`."""
@@ -253,7 +253,7 @@ async def close_mall(
     mall_id: str,
     response: Response,
     body: Closure | None = None,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mall:
     """It stops operating; publishes `mall.closed`. Its regency may then get a new mall."""

@@ -22,12 +22,14 @@ from services.mall.consumers import add_consumers
 from services.mall.dashboard import DashboardSettings
 from services.mall.dashboard import router as dashboard_router
 from services.mall.programme_api import router as programme_router
+from services.mall.programme_metrics import record_programme_figures
 from services.mall.projections import MouRegister
 from services.mall.repository import COLLECTION, MallRepository
 from shared.bus import CommandBus
 from shared.http.app import create_app
 from shared.projections.agencies import AgencyDirectory
 from shared.runtime import ServiceRuntime
+from shared.scrape import add_scrape_hook
 from shared.settings import ServiceSettings
 from shared.storage import Storage
 
@@ -65,6 +67,7 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
     )
     app.state.bus = bus
     app.state.malls = malls
+    add_scrape_hook(app, partial(record_programme_figures, malls))
     app.state.agency_directory = agencies
     app.state.mous = mous
     app.state.counter_flags = flags

@@ -23,8 +23,9 @@ from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.events.catalogue import MouStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import if_match_version
+from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
+from shared.http.fields import omittable_not_null
 from shared.http.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/mous", tags=["mous"])
@@ -57,6 +58,7 @@ class MouCreate(BaseModel):
     )
     parties: PartyList = Field(
         description='At least two distinct, active agencies: `[{"agency_id": ...}]` or ids.',
+        min_length=2,
         max_length=200,
     )
     valid_from: date | None = Field(
@@ -73,8 +75,12 @@ class MouPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: str | None = Field(default=None, min_length=1, max_length=100)
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    parties: PartyList | None = Field(default=None, max_length=200)
+    title: str | None = Field(
+        default=None, min_length=1, max_length=500, json_schema_extra=omittable_not_null
+    )
+    parties: PartyList | None = Field(
+        default=None, min_length=2, max_length=200, json_schema_extra=omittable_not_null
+    )
     valid_from: date | None = None
     valid_until: date | None = None
 
@@ -162,7 +168,7 @@ async def revise_mou(
     mou_id: str,
     body: MouPatch,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """Change a draft's title, number, parties or term (409 once signing has begun)."""
@@ -180,7 +186,7 @@ async def schedule_signing(
     mou_id: str,
     body: SigningSchedule,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """Set or move the signing date; publishes `mou.signing_scheduled`."""
@@ -195,7 +201,7 @@ async def sign_mou(
     mou_id: str,
     body: SignatureCreate,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """A party signs; publishes `mou.party_signed`, and `mou.signed` when it is the last."""
@@ -208,7 +214,7 @@ async def appoint_team_member(
     mou_id: str,
     body: TeamMemberCreate,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """Appoint a working-team member from a party; publishes `mou.team_member_added`."""
@@ -223,7 +229,7 @@ async def terminate_mou(
     mou_id: str,
     body: Termination,
     response: Response,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
 ) -> Mou:
     """End the MoU early, with a reason; publishes `mou.terminated`."""

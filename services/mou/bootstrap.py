@@ -18,12 +18,14 @@ from services.mou.commands import (
     TerminateMou,
 )
 from services.mou.consumers import agency_projection
+from services.mou.programme_metrics import record_mou_figures
 from services.mou.repository import COLLECTION, MouRepository
 from services.mou.settings import MouSettings
 from shared.bus import CommandBus
 from shared.http.app import create_app
 from shared.projections.agencies import AgencyDirectory
 from shared.runtime import PeriodicTask, ServiceRuntime
+from shared.scrape import add_scrape_hook
 from shared.settings import ServiceSettings
 from shared.storage import Storage
 
@@ -70,6 +72,7 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
     )
     app.state.bus = bus
     app.state.mous = mous
+    add_scrape_hook(app, partial(record_mou_figures, mous))
     app.state.agencies = agencies
     app.state.expire_due = expire_due
     return app

@@ -36,6 +36,7 @@ from services.notify.repository import HealthStore, SubscriptionRepository
 from services.notify.retry import RetryPolicy
 from services.notify.settings import notify_settings_from
 from services.notify.webhook_client import build_webhook_client
+from services.notify.webhook_docs import describe_webhooks
 from shared.bus import CommandBus
 from shared.egress import EgressPolicy
 from shared.errors import NotFound
@@ -178,6 +179,7 @@ def build_app(
         ),
         routers=[feed_router, subscriptions_router],
     )
+    describe_webhooks(app)
     _run_beside(app, dispatcher, config.shutdown_grace_seconds)
     app.state.bus = bus
     app.state.events = events

@@ -34,6 +34,7 @@ from shared.background import cancel_and_wait, wait_for_signal
 from shared.clock import utcnow
 from shared.events.envelope import CONTENT_TYPE
 from shared.logging import correlation_scope, get_logger
+from shared.tracing import continued_trace
 
 log = get_logger(__name__)
 
@@ -217,7 +218,8 @@ class Dispatcher:
         try:
             logged = await self._events.get(claimed["event_id"])
             correlation_id = logged.event.get("correlationid") if logged else None
-            with correlation_scope(correlation_id):
+            event = logged.event if logged else None
+            with correlation_scope(correlation_id), continued_trace(event):
                 await self._send(claimed, subscription, logged.body() if logged else None)
         except asyncio.CancelledError:
             # Shutting down mid-attempt: hand the delivery back for the next replica.

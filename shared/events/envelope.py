@@ -8,7 +8,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.tracing import current_trace_attributes
+
 CONTENT_TYPE = "application/cloudevents+json"
+ALWAYS_SENT = ("specversion", "datacontenttype")
+"""Attributes with a default in the model that every published event nevertheless carries."""
+
+
+def _required_on_the_wire(schema: dict[str, Any]) -> None:
+    """Schemas say what the wire holds: ``specversion`` (CloudEvents requires it) and
+    ``datacontenttype`` are always sent, so a subscriber may rely on them."""
+    required = list(schema.get("required", []))
+    schema["required"] = required + [name for name in ALWAYS_SENT if name not in required]
 
 
 class CloudEvent(BaseModel):
@@ -17,7 +28,7 @@ class CloudEvent(BaseModel):
     The routing key on ``mpp.events`` equals ``type``; ``id`` is also the AMQP ``message_id``.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra=_required_on_the_wire)
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, description="Unique per event; consumers deduplicate on it.")
@@ -49,7 +60,11 @@ class CloudEvent(BaseModel):
         correlation_id: str,
         time: datetime | None = None,
     ) -> CloudEvent:
-        """A new event with a fresh id, stamped now unless ``time`` is given."""
+        """A new event with a fresh id, stamped now unless ``time`` is given.
+
+        When a span is recording, its ``traceparent`` (CloudEvents Distributed Tracing
+        extension) is stored with the event, so whoever publishes it later continues the trace.
+        """
         return cls(
             id=str(uuid.uuid4()),
             type=type,
@@ -58,6 +73,7 @@ class CloudEvent(BaseModel):
             time=time or datetime.now(UTC),
             data=data,
             correlationid=correlation_id,
+            **current_trace_attributes(),
         )
 
     def to_json_bytes(self) -> bytes:

@@ -9,12 +9,15 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from shared.http.auth import ApiKeys
+from shared.http.conditional import ConditionalGetMiddleware
+from shared.http.cors import install_cors
 from shared.http.health import router as health_router
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.logging import configure_logging, get_logger
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
+from shared.tracing import instrument_app
 
 log = get_logger(__name__)
 
@@ -54,7 +57,10 @@ def create_app(
             detail="neither MPP_API_KEY nor MPP_API_KEYS is set: every write will be refused",
         )
     install_problem_handlers(app)
+    app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
+    install_cors(app, runtime.settings.cors_allowed_origins)
+    instrument_app(app, runtime.name)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)

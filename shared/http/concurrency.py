@@ -5,26 +5,41 @@ from __future__ import annotations
 from fastapi import Header, Response
 
 from shared.errors import RuleViolated
+from shared.http.etags import ENTITY_TAG_LIST_PATTERN, parse_condition
+
+ExpectedVersion = int | frozenset[int] | None
+"""One version, the versions any of which will do, or None for no precondition."""
 
 
 def if_match_version(
     if_match: str | None = Header(
         None,
         alias="If-Match",
-        pattern=r'^\s*(\*|(W/)?"?\d+"?)\s*$',
-        description="The `version` (or ETag) the change is based on; 412 if it is stale.",
+        pattern=ENTITY_TAG_LIST_PATTERN,
+        description=(
+            'The ETag(s) the change is based on (`"3"`, `"3", "4"`, `*`, or a bare `3`); 412'
+            ' if none is current. Compared strongly: a weak tag (`W/"3"`) never matches.'
+        ),
     ),
-) -> int | None:
-    """FastAPI dependency: the version named by ``If-Match``, or None when absent or ``*``."""
-    if if_match is None or if_match.strip() == "*":
+) -> ExpectedVersion:
+    """FastAPI dependency: the versions ``If-Match`` accepts (RFC 9110 strong comparison).
+
+    Weak or non-numeric tags can match no version: they stay in the condition as nothing,
+    so a list of only those answers 412 once the resource is found (404 still wins).
+    """
+    if if_match is None:
         return None
-    raw = if_match.strip()
-    if raw.startswith("W/"):
-        raw = raw[2:]
-    raw = raw.strip('"')
-    if not raw.isdigit():
-        raise RuleViolated('If-Match must be a version number such as 3 or "3"', field="If-Match")
-    return int(raw)
+    condition = parse_condition(if_match)
+    if condition is None:
+        raise RuleViolated('If-Match must be *, "3" or a list of entity tags', field="If-Match")
+    if condition.any:
+        return None
+    versions = frozenset(
+        int(tag.opaque) for tag in condition.tags if not tag.weak and tag.opaque.isdigit()
+    )
+    if len(versions) == 1:
+        return next(iter(versions))
+    return versions
 
 
 def set_etag(response: Response, version: int) -> None:

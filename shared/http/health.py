@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.scrape import run_scrape_hooks
+
 router = APIRouter(tags=["operations"])
 
 
@@ -34,7 +36,8 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    await run_scrape_hooks(request.app)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

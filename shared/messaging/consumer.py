@@ -34,6 +34,7 @@ from shared.logging import correlation_scope, get_logger
 from shared.messaging.topology import ConsumerQueue
 from shared.metrics import EVENTS_CONSUMED
 from shared.storage import Database, DuplicateKeyError
+from shared.tracing import label_consumer_span
 
 log = get_logger(__name__)
 
@@ -121,6 +122,7 @@ class EventConsumer:
 
     async def handle_message(self, body: Any, message: RabbitMessage) -> None:
         """Validate, deduplicate and dispatch one message, then settle it."""
+        label_consumer_span(self.service, self.queue.name)
         try:
             event = parse_event(message.body)
         except ValidationError as error:

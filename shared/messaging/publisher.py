@@ -9,6 +9,7 @@ from faststream.rabbit import RabbitBroker
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.messaging.topology import EVENTS_EXCHANGE
 from shared.metrics import EVENTS_PUBLISHED
+from shared.tracing import continued_trace
 
 
 class EventPublisher:
@@ -28,17 +29,18 @@ class EventPublisher:
     async def publish(self, event: CloudEvent) -> None:
         """Publish one event; raises if the broker did not confirm it in time."""
         async with asyncio.timeout(self._timeout):
-            await self._broker.publish(
-                event.to_json_bytes(),
-                exchange=EVENTS_EXCHANGE,
-                routing_key=event.type,
-                persist=True,
-                mandatory=False,
-                message_id=event.id,
-                correlation_id=event.correlationid,
-                content_type=CONTENT_TYPE,
-                timestamp=event.time,
-                message_type=event.type,
-                timeout=self._timeout,
-            )
+            with continued_trace(event):  # the publish span joins the request's trace
+                await self._broker.publish(
+                    event.to_json_bytes(),
+                    exchange=EVENTS_EXCHANGE,
+                    routing_key=event.type,
+                    persist=True,
+                    mandatory=False,
+                    message_id=event.id,
+                    correlation_id=event.correlationid,
+                    content_type=CONTENT_TYPE,
+                    timestamp=event.time,
+                    message_type=event.type,
+                    timeout=self._timeout,
+                )
         EVENTS_PUBLISHED.labels(service=self._service, type=event.type).inc()
