@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,7 @@ class FakeMpp:
     counter_lag: int = 0
     not_ready: set[str] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- wiring -------------------------------------------------------------------------------
 
@@ -68,6 +70,11 @@ class FakeMpp:
         )
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        """One request at a time: the history loader calls from a pool of threads."""
+        with self._lock:
+            return self._handle(request)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         service = request.url.host.split(".")[0]
         path = request.url.path
