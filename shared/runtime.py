@@ -163,6 +163,8 @@ class ServiceRuntime:
         log.info("service.stopping")
         await cancel_and_wait(*self._tasks)
         self._tasks.clear()
+        for consumer in self.consumers:
+            consumer.close()
         for subscriber in self.broker.subscribers:
             with contextlib.suppress(Exception):
                 await subscriber.stop()

@@ -50,3 +50,11 @@ class ServiceSettings(BaseSettings):
         default=5, ge=1, description="Failed deliveries before a message is dead-lettered."
     )
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    consumer_stuck_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "/readyz fails while a consumer's oldest unsettled message is older than this"
+            " (a failing event takes about 10 s to be dead-lettered with the defaults)."
+        ),
+    )
