@@ -115,6 +115,8 @@ class ServiceRuntime:
                 publisher=self.publisher,
                 poll_seconds=self.settings.outbox_poll_seconds,
                 lease_seconds=self.settings.outbox_lease_seconds,
+                broker_ready=lambda: self.broker.ping(timeout=0.1),
+                durable_store=self.storage.durable,
             )
         self.relay.add_collection(collection)
         self.setup.append(lambda: ensure_outbox_indexes(collection))

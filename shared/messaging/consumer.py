@@ -38,6 +38,7 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from faststream.rabbit.schemas import Channel
 from pydantic import ValidationError
 
+from shared.background import wait_for_signal
 from shared.clock import utcnow
 from shared.events.catalogue import EVENT_TYPES
 from shared.events.envelope import CloudEvent
@@ -241,7 +242,7 @@ class EventConsumer:
                     delivery_limit=self.queue.delivery_limit,
                     retry_in_seconds=pause,
                 )
-                if await _wait(self._closing, pause):
+                if await wait_for_signal(self._closing, pause):
                     bound.warning("event.requeued_on_shutdown", attempt=attempt)
                     await message.reject(requeue=True)
                     return
@@ -283,14 +284,6 @@ class EventConsumer:
         EVENTS_CONSUMED.labels(
             service=self.service, queue=self.queue.name, type=event_type, outcome=outcome
         ).inc()
-
-
-async def _wait(event: asyncio.Event, seconds: float) -> bool:
-    """Wait ``seconds`` unless ``event`` is set first; whether it was."""
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            await event.wait()
-    return event.is_set()
 
 
 def _delivery_count(message: RabbitMessage) -> int:
