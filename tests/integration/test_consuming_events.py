@@ -297,3 +297,37 @@ async def test_readiness_fails_naming_a_consumer_stuck_past_the_threshold(rabbit
         if line.startswith("mpp_consumer_oldest_unacked_seconds") and queue in line
     )
     assert float(line.split()[-1]) > 0.5
+
+
+async def test_bad_messages_between_valid_events_are_dead_lettered_without_a_single_retry(
+    rabbitmq: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # "A malformed or impossible event never delays a valid one by more than the time it takes
+    # to reject it": every bad message is settled on its first delivery, none is retried.
+    wire = _deactivated("agc_template").to_wire_dict()
+    bad_bodies: list[tuple[bytes, str]] = [
+        (b"\xff\xfe not text", "application/octet-stream"),
+        (b"{not json", "application/json"),
+        (json.dumps({**wire, "time": "9999-12-31T23:59:59-01:00"}).encode(), CONTENT_TYPE),
+        (json.dumps({**wire, "time": "0001-01-01T00:00:00+01:00"}).encode(), CONTENT_TYPE),
+        (json.dumps({**wire, "data": {"agency_id": 7}}).encode(), CONTENT_TYPE),
+        (json.dumps({k: v for k, v in wire.items() if k != "id"}).encode(), CONTENT_TYPE),
+        (b"[" * 50_000, CONTENT_TYPE),
+    ]
+    processed: list[str] = []
+    names = [f"agc_between_{i}" for i in range(len(bad_bodies) + 1)]
+    async with consuming(processed) as queue:
+        for i, (body, content_type) in enumerate(bad_bodies):
+            event = _deactivated(names[i])
+            await publish_raw(event.to_json_bytes(), event.type, content_type=CONTENT_TYPE)
+            await publish_raw(body, "agency.deactivated", content_type=content_type)
+        last = _deactivated(names[-1])
+        await publish_raw(last.to_json_bytes(), last.type, content_type=CONTENT_TYPE)
+        await _wait_until(lambda: len(processed) == len(names))
+        for body, _ in bad_bodies:
+            await get_one(queue.dead_letter_name, lambda got, body=body: got == body)  # type: ignore[misc]
+    assert processed == names
+    events = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    assert not [e for e in events if e.get("event") == "event.handler_failed"]
+    reasons = [e["reason"] for e in events if e.get("event") == "event.rejected_to_dlq"]
+    assert len(reasons) == len(bad_bodies)
