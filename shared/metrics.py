@@ -25,7 +25,8 @@ EVENTS_PUBLISHED = Counter(
 )
 OUTBOX_PENDING = Gauge(
     "mpp_outbox_pending_events",
-    "Events stored but not yet confirmed by the broker, as of the relay's last pass.",
+    "Events stored but not yet confirmed by the broker, as of the relay's last full pass"
+    " (less those it published since).",
     ["service"],
 )
 OUTBOX_PUBLISH_FAILURES = Counter(
@@ -37,4 +38,15 @@ EVENTS_CONSUMED = Counter(
     "mpp_events_consumed_total",
     "Events taken from a queue, by outcome (processed, duplicate, ignored, failed, rejected).",
     ["service", "queue", "type", "outcome"],
+)
+EVENTS_REJECTED = Counter(
+    "mpp_events_rejected_total",
+    "Messages a consumer dead-lettered, by reason (undecodable, invalid_envelope,"
+    " invalid_data, delivery_limit).",
+    ["service", "queue", "reason"],
+)
+CONSUMER_OLDEST_UNACKED = Gauge(
+    "mpp_consumer_oldest_unacked_seconds",
+    "Age of the oldest message delivered to a consumer and not yet settled (0 when idle).",
+    ["service", "queue"],
 )

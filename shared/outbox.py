@@ -15,10 +15,9 @@ once and every consumer deduplicates on the event id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +38,11 @@ LEASE = "_outbox_lease"
 LEASE_OWNER = "_outbox_lease_owner"
 LEASE_BATCH = 100
 PUBLISHED_KEPT = 20
+MAX_BACKOFF_SECONDS = 30.0
+BROKER_CHECK_SECONDS = 0.2
+RECOVERY_SECONDS = 10.0
+"""After the broker is back, failures retry every ``QUICK_RETRY_SECONDS`` this long."""
+QUICK_RETRY_SECONDS = 0.5
 
 
 class AggregateStore:
@@ -109,6 +113,10 @@ class OutboxRelay:
         publisher: publishes with confirms; raises when the broker does not take an event.
         poll_seconds: how often to look for pending events when not woken.
         lease_seconds: how long one relay may hold an aggregate before another may take it.
+        broker_ready: whether the broker is connected now; after a failure while it was not,
+            the relay retries as soon as it is, instead of sleeping out its backoff.
+        durable_store: whether the store keeps what is pending across a restart (MongoDB),
+            for what the relay says when it stops with events unpublished.
     """
 
     def __init__(
@@ -119,6 +127,8 @@ class OutboxRelay:
         publisher: EventPublisher,
         poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
+        broker_ready: Callable[[], Awaitable[bool]] | None = None,
+        durable_store: bool = True,
     ) -> None:
         self._service = service
         self._collections = list(collections)
@@ -129,6 +139,11 @@ class OutboxRelay:
         self._hints: dict[str, set[str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._backoff = poll_seconds
+        self._broker_ready = broker_ready
+        self._durable_store = durable_store
+        self._published_total = 0
+        self._broker_away = False
+        self._broker_back_at = -float("inf")
 
     def add_collection(self, collection: Collection) -> None:
         """Also relay the events of ``collection``."""
@@ -150,14 +165,52 @@ class OutboxRelay:
             self._task = asyncio.create_task(self._run(), name=f"{self._service}-outbox-relay")
 
     async def stop(self) -> None:
-        """Stop after one last pass, so a graceful shutdown leaves nothing it could publish."""
+        """Stop after one last pass, so a graceful shutdown leaves nothing it could publish.
+
+        What that pass could not publish is logged as an error with its count: the events
+        stay in the store, published on the next start with MongoDB, lost with the
+        in-process store.
+        """
         if self._task is None:
             return
         await cancel_and_wait(self._task)
         self._task = None
-        with contextlib.suppress(Exception):
+        try:
             async with asyncio.timeout(5):
                 await self.drain()
+            return
+        except Exception as error:
+            failure = repr(error)
+        try:
+            pending: int | str = await self.pending_events()
+        except Exception as error:
+            pending = f"unknown (the store did not answer: {error!r})"
+        log.error(
+            "outbox.pending_at_shutdown",
+            pending_events=pending,
+            error=failure,
+            detail=(
+                "kept in MongoDB: they are published when the service starts again"
+                if self._durable_store
+                else "LOST: the in-process store (MONGODB_URL unset) keeps nothing after exit"
+            ),
+        )
+
+    async def pending_events(self) -> int:
+        """How many events wait in the collections' outboxes now."""
+        return (await self._find_pending())[1]
+
+    async def _find_pending(self) -> tuple[dict[str, set[str]], int]:
+        """The ids of aggregates with pending events, by collection, and how many events."""
+        by_collection: dict[str, set[str]] = {}
+        events = 0
+        for collection in self._collections:
+            async for document in collection.find(
+                {f"{PENDING}.0": {"$exists": True}}, {PENDING: 1}
+            ):
+                by_collection.setdefault(collection.name, set()).add(document["_id"])
+                events += len(document[PENDING])
+        return by_collection, events
 
     async def _run(self) -> None:
         last_full_pass = -float("inf")
@@ -180,13 +233,48 @@ class OutboxRelay:
                     retry_in_seconds=round(self._backoff, 2),
                 )
                 last_full_pass = -float("inf")  # after a failure, search everything again
-                await asyncio.sleep(self._backoff)
-                self._backoff = min(self._backoff * 2, 30.0)
+                await self._count_backlog()
+                await self._pause_after_failure()
                 continue
             if self._hints:
                 continue
             until_full_pass = max(0.0, self._poll - (time.monotonic() - last_full_pass))
             await wait_for_signal(self._wake, until_full_pass)
+
+    async def _count_backlog(self) -> None:
+        """Keep ``mpp_outbox_pending_events`` current while the broker is away."""
+        try:
+            pending = await self.pending_events()
+        except Exception as error:  # the store is away too: the next pass will tell
+            log.warning("outbox.backlog_unknown", error=repr(error))
+            return
+        OUTBOX_PENDING.labels(service=self._service).set(pending)
+
+    async def _pause_after_failure(self) -> None:
+        """Sleep the backoff, but end it as soon as a broker that was away is back.
+
+        A failure while the broker answers (a refused confirm, the store) backs off,
+        doubling up to 30 s; an outage ends the pause the moment /readyz would say ready.
+        For a while after that, failures (channels still being restored) retry quickly.
+        """
+        deadline = time.monotonic() + self._backoff
+        while (left := deadline - time.monotonic()) > 0:
+            if self._broker_ready is None:
+                await asyncio.sleep(left)
+                break
+            if not await self._broker_ready():
+                self._broker_away = True
+            elif self._broker_away:
+                self._broker_away = False
+                self._broker_back_at = time.monotonic()
+                log.info("outbox.broker_back", retrying="now")
+                self._backoff = self._poll
+                return
+            elif time.monotonic() - self._broker_back_at < RECOVERY_SECONDS:
+                await asyncio.sleep(min(QUICK_RETRY_SECONDS, left))
+                return
+            await asyncio.sleep(min(BROKER_CHECK_SECONDS, left))
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def drain(self) -> int:
         """Publish everything pending now; returns how many events were published.
@@ -194,16 +282,14 @@ class OutboxRelay:
         Stops at the first event the broker does not take (raising), leaving it and the
         events after it pending, so order per aggregate holds.
         """
-        pending_by_collection: dict[str, set[str]] = {}
-        pending_events = 0
-        for collection in self._collections:
-            async for document in collection.find(
-                {f"{PENDING}.0": {"$exists": True}}, {PENDING: 1}
-            ):
-                pending_by_collection.setdefault(collection.name, set()).add(document["_id"])
-                pending_events += len(document[PENDING])
-        OUTBOX_PENDING.labels(service=self._service).set(pending_events)
-        return await self._drain_hinted(pending_by_collection)
+        pending_by_collection, pending_events = await self._find_pending()
+        gauge = OUTBOX_PENDING.labels(service=self._service)
+        gauge.set(pending_events)
+        published_before = self._published_total
+        try:
+            return await self._drain_hinted(pending_by_collection)
+        finally:
+            gauge.set(max(0, pending_events - (self._published_total - published_before)))
 
     async def _drain_hinted(self, hints: dict[str, set[str]]) -> int:
         """Publish the pending events of the named aggregates (those another relay holds wait)."""
@@ -243,6 +329,7 @@ class OutboxRelay:
                 event = CloudEvent.model_validate(raw)
                 await self._publisher.publish(event)
                 done.append(event.id)
+                self._published_total += 1
                 log.info(
                     "outbox.published",
                     event_id=event.id,

@@ -117,6 +117,8 @@ class ServiceRuntime:
                 publisher=self.publisher,
                 poll_seconds=self.settings.outbox_poll_seconds,
                 lease_seconds=self.settings.outbox_lease_seconds,
+                broker_ready=lambda: self.broker.ping(timeout=0.1),
+                durable_store=self.storage.durable,
             )
         self.relay.add_collection(collection)
         self.setup.append(lambda: ensure_outbox_indexes(collection))
@@ -166,6 +168,8 @@ class ServiceRuntime:
         log.info("service.stopping")
         await cancel_and_wait(*self._tasks)
         self._tasks.clear()
+        for consumer in self.consumers:
+            consumer.close()
         for subscriber in self.broker.subscribers:
             with contextlib.suppress(Exception):
                 await subscriber.stop()

@@ -54,6 +54,16 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
     consumer_delivery_limit: int = Field(
-        default=5, ge=1, description="Failed deliveries before a message is dead-lettered."
+        default=5,
+        ge=1,
+        description="Retries of a failing event before it is dead-lettered (x-delivery-limit).",
     )
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    consumer_stuck_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "/readyz fails while a consumer's oldest unsettled message is older than this"
+            " (a failing event is dead-lettered after about 8 s with the defaults)."
+        ),
+    )

@@ -47,7 +47,10 @@ class CloudEvent(BaseModel):
     def _utc(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("time must carry a timezone")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is past the last UTC instant
+            raise ValueError("time is out of range once converted to UTC") from None
 
     @classmethod
     def new(

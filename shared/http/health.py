@@ -20,17 +20,33 @@ async def healthz(request: Request) -> dict[str, Any]:
 
 @router.get(
     "/readyz",
-    summary="Broker and database are reachable",
-    responses={503: {"description": "The broker or the database is unreachable"}},
+    summary="Broker and database are reachable and no consumer is stuck",
+    responses={
+        503: {
+            "description": (
+                "The broker or the database is unreachable, or a consumer has held a message"
+                " unsettled for longer than CONSUMER_STUCK_SECONDS (named in `checks`)"
+            )
+        }
+    },
 )
 async def readyz(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
-    checks = await runtime.ready() if runtime.started else {"broker": False, "database": False}
-    ready = all(checks.values())
+    reachable = await runtime.ready() if runtime.started else {"broker": False, "database": False}
+    checks: dict[str, Any] = {name: "ok" if ok else "unreachable" for name, ok in reachable.items()}
+    ready = all(reachable.values())
+    threshold = runtime.settings.consumer_stuck_seconds
+    for consumer in runtime.consumers:
+        age = consumer.oldest_unacked_seconds()
+        stuck = age > threshold
+        ready = ready and not stuck
+        checks[f"consumer:{consumer.queue.name}"] = (
+            f"stuck: a message unsettled for {age:.0f} s (limit {threshold:g} s)" if stuck else "ok"
+        )
     body = {
         "status": "ready" if ready else "unavailable",
         "service": runtime.name,
-        "checks": {name: "ok" if ok else "unreachable" for name, ok in checks.items()},
+        "checks": checks,
     }
     return JSONResponse(body, status_code=200 if ready else 503)
 

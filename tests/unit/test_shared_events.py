@@ -12,7 +12,7 @@ from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES, event_
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import is_valid_pattern, topic_matches
 from shared.events.schema import event_schema
-from shared.messaging.consumer import parse_event
+from shared.messaging.consumer import MessageRejected, parse_event
 
 CONTRACT_TYPES = {
     "agency.registered", "agency.updated", "agency.service_added", "agency.service_removed",
@@ -87,7 +87,7 @@ def test_parsing_accepts_a_well_formed_event() -> None:
     ],
 )
 def test_parsing_refuses_what_is_not_a_valid_mpp_event(body: bytes) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(MessageRejected):
         parse_event(body)
 
 
