@@ -1,6 +1,6 @@
 """mppctl: the operator CLI of the MPP (Mal Pelayanan Publik) platform.
 
-It talks only to the services' public HTTP resources (DESIGN.md). Configuration comes from
+It talks only to the services' public HTTP resources (docs/contract.md). Configuration comes from
 the environment: ``MPP_AGENCY_URL``, ``MPP_MOU_URL``, ``MPP_MALL_URL``, ``MPP_NOTIFY_URL``
 (defaults http://localhost:8001 .. 8004), ``MPP_API_KEY`` (the bearer key for changes and
 for notify's subscriptions) and ``MPP_TIMEOUT`` (seconds per request, default 10).
