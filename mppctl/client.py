@@ -1,4 +1,4 @@
-"""A small synchronous HTTP client for the four MPP services (DESIGN.md is its contract).
+"""A small synchronous HTTP client for the four MPP services (docs/contract.md is its contract).
 
 Configuration comes from the environment:
 

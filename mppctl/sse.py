@@ -1,10 +1,12 @@
 """Following notify's live feed (``GET /events/stream``, Server-Sent Events).
 
-The parser follows the WHATWG "event stream interpretation" rules: ``field: value`` lines,
-``data`` lines joined with newlines, comments starting with ``:``, an event dispatched on an
-empty line. :func:`follow` reconnects on a dropped connection and resumes with
-``Last-Event-ID`` set to the position of the last event it saw, so no event is lost or
-repeated across reconnects.
+Decoding is httpx-sse's (the WHATWG "event stream interpretation" rules: ``field: value``
+lines, ``data`` lines joined with newlines, comments starting with ``:``, an event dispatched
+on an empty line; lines split on CR, LF or CRLF only). Its decoders are used directly rather
+than through ``EventSource``, which refuses a response without a ``text/event-stream``
+content type and keeps the last id on every later message. :func:`follow` reconnects on a
+dropped connection and resumes with ``Last-Event-ID`` set to the position of the last event
+it saw, so no event is lost or repeated across reconnects.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from httpx_sse import ServerSentEvent
+
+# Not re-exported by httpx-sse (pinned exactly in pyproject.toml): the line splitter and the
+# decoder that EventSource.iter_sse is made of.
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
 from mppctl.client import ApiError, MppClient, ServiceUnreachable
 
@@ -30,6 +37,12 @@ class SseMessage:
     event: str
     data: str
     retry: int | None = None
+
+    @classmethod
+    def decoded(cls, message: ServerSentEvent) -> SseMessage:
+        return cls(
+            id=message.id or None, event=message.event, data=message.data, retry=message.retry
+        )
 
 
 @dataclass(frozen=True)
@@ -46,40 +59,27 @@ class FeedEvent:
 
 
 def parse_sse(lines: Iterable[str]) -> Iterator[SseMessage]:
-    """The messages in a stream of lines (without their line endings)."""
-    data: list[str] = []
-    event = ""
-    event_id: str | None = None
-    retry: int | None = None
-    seen_field = False
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        if line == "":
-            if seen_field:
-                yield SseMessage(
-                    id=event_id, event=event or "message", data="\n".join(data), retry=retry
-                )
-            data, event, event_id, retry, seen_field = [], "", None, None, False
-            continue
-        if line.startswith(":"):
-            continue  # a comment, e.g. a keep-alive ping
-        name, sep, value = line.partition(":")
-        if sep and value.startswith(" "):
-            value = value[1:]
-        if name == "data":
-            data.append(value)
-        elif name == "event":
-            event = value
-        elif name == "id":
-            if "\x00" not in value:
-                event_id = value
-        elif name == "retry":
-            if value.isdigit():
-                retry = int(value)
-        else:
-            continue
-        seen_field = True
+    """The messages in a stream of lines (without their line endings), decoded by httpx-sse.
+
+    Each message's ``id`` is the one it carried itself (None when it had none), not the
+    stream's last-event-id buffer: a position belongs to one event. :func:`follow` keeps the
+    buffer itself, for ``Last-Event-ID`` on reconnect.
+    """
+    decoder = SSEDecoder()
+    for line in lines:
+        message = decoder.decode(line.rstrip("\r\n"))
+        if message is not None:
+            yield SseMessage.decoded(message)
+            decoder = SSEDecoder()
     # A message not ended by an empty line is incomplete and, per the spec, dropped.
+
+
+def _sse_lines(response: httpx.Response) -> Iterator[str]:
+    """The response's lines, split on CR, LF or CRLF only, as the SSE spec says."""
+    decoder = SSELineDecoder()
+    for text in response.iter_text():
+        yield from decoder.decode(text)
+    yield from decoder.flush()
 
 
 def to_feed_event(message: SseMessage) -> FeedEvent | None:
@@ -100,6 +100,30 @@ def _position_value(position: str | None) -> int | str | None:
     if position is not None and position.isdigit():
         return int(position)
     return position
+
+
+def _feed_headers(last_event_id: str | None) -> dict[str, str]:
+    headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = last_event_id
+    return headers
+
+
+def _reason_to_reconnect(error: Exception, connected_once: bool) -> str:
+    """Why the feed dropped, for the notice; re-raises what reconnecting cannot mend.
+
+    Notify unreachable or refusing on the first try is the caller's to hear at once; once
+    connected, a dropped connection, a read error or timeout, or a 5xx is worth retrying.
+    """
+    if isinstance(error, ServiceUnreachable):
+        if not connected_once:
+            raise error
+        return error.reason
+    if isinstance(error, ApiError):
+        if not (error.is_server_error and connected_once):
+            raise error
+        return error.message
+    return str(error) or type(error).__name__
 
 
 def follow(
@@ -129,16 +153,14 @@ def follow(
     server_retry: float | None = None
     params = {"types": ",".join(types)} if types else None
     while True:
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = last_event_id
+        headers = _feed_headers(last_event_id)
         try:
             with client.stream(
                 "notify", STREAM_PATH, params=params, headers=headers, read_timeout=read_timeout
             ) as response:
                 connected_once = True
                 delay = 1.0
-                for message in parse_sse(response.iter_lines()):
+                for message in parse_sse(_sse_lines(response)):
                     if message.retry is not None:
                         server_retry = message.retry / 1000
                     if message.id is not None:
@@ -151,16 +173,8 @@ def follow(
                     if max_events is not None and handled >= max_events:
                         return handled
             reason = "the server closed the stream"
-        except ServiceUnreachable as error:
-            if not connected_once:
-                raise
-            reason = error.reason
-        except ApiError as error:
-            if not (error.is_server_error and connected_once):
-                raise
-            reason = error.message
-        except httpx.TransportError as error:  # a read error or timeout mid-stream
-            reason = str(error) or type(error).__name__
+        except (ServiceUnreachable, ApiError, httpx.TransportError) as error:
+            reason = _reason_to_reconnect(error, connected_once)
         reconnects += 1
         if max_reconnects is not None and reconnects > max_reconnects:
             return handled

@@ -720,3 +720,17 @@ def test_events_tail_with_json_prints_json_lines_with_the_position() -> None:
     assert event["position"] == 1
     assert event["type"] == "mou.signed"
     assert event["subject"] == "mou_1"
+
+
+def test_the_feed_splits_lines_only_where_the_sse_spec_does() -> None:
+    # U+2028 is a line break to str.splitlines but text to SSE; a name may hold one.
+    event = {"type": "agency.registered", "data": {"name": "Badan\u2028Pusat"}}
+    body = f"id: 2\r\nevent: agency.registered\rdata: {json.dumps(event, ensure_ascii=False)}"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=(body + "\r\n\r\n").encode())
+
+    seen: list[FeedEvent] = []
+    follow(answering(handler), seen.append, max_events=1, sleep=lambda _: None)
+
+    assert [(e.position, e.cloudevent["data"]["name"]) for e in seen] == [("2", "Badan\u2028Pusat")]

@@ -1,7 +1,4 @@
-"""``mppctl seed``: the reference data, and with ``--history`` the programme's ~300 malls.
-
-Registered on the CLI's ``app`` when ``mppctl.main`` imports this module.
-"""
+"""``mppctl seed``: the reference data, and with ``--history`` the programme's ~300 malls."""
 
 from __future__ import annotations
 
@@ -10,15 +7,16 @@ from typing import Annotated
 
 import typer
 
+from mppctl.commands.context import client_of, output_for
+from mppctl.commands.errors import EXIT_UNAVAILABLE, guarded
+from mppctl.commands.options import JsonOpt
 from mppctl.history import DEFAULT_WORKERS, HistorySeeder, wait_for_notify
-from mppctl.main import EXIT_UNAVAILABLE, JsonOpt, _client, _out, app, guarded
 from mppctl.output import Column
 from mppctl.seed import DEFAULT_WAIT_SECONDS, Seeder
 
 NOTIFY_WAIT_SECONDS = 120.0
 
 
-@app.command("seed")
 @guarded
 def seed(
     ctx: typer.Context,
@@ -53,9 +51,9 @@ def seed(
     their regions, inaugurations and counters; with --history, the ~300 malls of the
     public record too. A second run changes nothing and says so.
     """
-    out = _out(ctx, as_json)
+    out = output_for(ctx, as_json)
     progress = (lambda _: None) if quiet else out.note
-    client = _client(ctx)
+    client = client_of(ctx)
     started = time.monotonic()
     seeder = Seeder(client, wait_seconds=wait, progress=progress)
     report = seeder.run()
