@@ -31,6 +31,7 @@ from shared.events.catalogue import EVENT_TYPES
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import topic_matches
 from shared.logging import correlation_scope, get_logger
+from shared.messaging.identity import verify_publisher
 from shared.messaging.topology import ConsumerQueue
 from shared.metrics import EVENTS_CONSUMED
 from shared.storage import Database, DuplicateKeyError
@@ -123,6 +124,7 @@ class EventConsumer:
         """Validate, deduplicate and dispatch one message, then settle it."""
         try:
             event = parse_event(message.body)
+            verify_publisher(event, message)  # believed only from its owner (identity.py)
         except ValidationError as error:
             await self._reject(message, error)
             return
