@@ -25,7 +25,10 @@ class ServiceSettings(BaseSettings):
         default=None, description="Overrides the service's own database name (mpp_<service>)."
     )
     port: int | None = Field(default=None, description="HTTP port; each service has a default.")
-    host: str = "0.0.0.0"
+    host: str = Field(
+        default="127.0.0.1",
+        description="Interface to listen on: loopback unless set (Compose sets 0.0.0.0).",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -50,3 +53,24 @@ class ServiceSettings(BaseSettings):
         default=5, ge=1, description="Failed deliveries before a message is dead-lettered."
     )
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+
+    # --- trust boundaries (SECURITY.md) ---------------------------------------------------
+    mpp_broker_identities: str | None = Field(
+        default=None,
+        description=(
+            "The broker user that owns each service's events, e.g. agency=mpp-agency,"
+            "mou=mpp-mou,mall=mpp-mall,notify=mpp-notify; unset: any publisher is believed."
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest request body; larger ones get 413."
+    )
+    auth_failures_per_minute: int = Field(
+        default=20, ge=1, description="Failed authentications per client address before 429."
+    )
+    http_header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A connection idle this long between requests is closed."
+    )
+    http_body_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="A request body that takes longer to arrive gets 408."
+    )

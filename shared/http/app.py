@@ -10,8 +10,11 @@ from fastapi import APIRouter, FastAPI
 
 from shared.http.auth import ApiKeys
 from shared.http.health import router as health_router
+from shared.http.limits import BodyLimitMiddleware
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
+from shared.http.ratelimit import AuthFailureLimiter
+from shared.http.server import server_limits
 from shared.logging import configure_logging, get_logger
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -53,8 +56,15 @@ def create_app(
             "auth.no_keys",
             detail="neither MPP_API_KEY nor MPP_API_KEYS is set: every write will be refused",
         )
+    app.state.auth_limiter = AuthFailureLimiter(limit=runtime.settings.auth_failures_per_minute)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
+    # added last, so outermost: a body is capped before anything else reads it
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=runtime.settings.max_body_bytes,
+        timeout_seconds=runtime.settings.http_body_timeout_seconds,
+    )
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
@@ -71,6 +81,7 @@ def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         proxy_headers=True,
+        **server_limits(settings),
     )
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fastapi import Header, Response
 
-from shared.errors import RuleViolated
+from shared.http.numbers import parse_client_int
 
 
 def if_match_version(
     if_match: str | None = Header(
         None,
         alias="If-Match",
-        pattern=r'^\s*(\*|(W/)?"?\d+"?)\s*$',
+        max_length=64,
+        pattern=r'^[ \t]*(\*|(W/)?"?[0-9]{1,19}"?)[ \t]*$',
         description="The `version` (or ETag) the change is based on; 412 if it is stale.",
     ),
 ) -> int | None:
@@ -21,10 +22,7 @@ def if_match_version(
     raw = if_match.strip()
     if raw.startswith("W/"):
         raw = raw[2:]
-    raw = raw.strip('"')
-    if not raw.isdigit():
-        raise RuleViolated('If-Match must be a version number such as 3 or "3"', field="If-Match")
-    return int(raw)
+    return parse_client_int(raw.strip('"'), field="If-Match", minimum=0)
 
 
 def set_etag(response: Response, version: int) -> None:

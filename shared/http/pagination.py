@@ -15,6 +15,7 @@ from fastapi import Query
 from pydantic import BaseModel
 
 from shared.errors import RuleViolated
+from shared.http.numbers import parse_client_int
 from shared.storage import ASCENDING, Collection
 
 T = TypeVar("T")
@@ -37,7 +38,9 @@ class PageRequest(BaseModel):
 
 def page_request(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page."),
-    cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
+    cursor: str | None = Query(
+        None, max_length=512, description="`next_cursor` of the previous page."
+    ),
 ) -> PageRequest:
     """FastAPI dependency for the paging query parameters."""
     return PageRequest(limit=limit, cursor=cursor)
@@ -71,7 +74,9 @@ async def fetch_page(
     filters = dict(query)
     if page.cursor:
         after = decode_cursor(page.cursor)
-        value: Any = int(after) if sort_field != "_id" and after.isdigit() else after
+        value: Any = after
+        if sort_field != "_id" and after.isascii() and after.isdigit():
+            value = parse_client_int(after, field="cursor")
         filters = (
             {"$and": [query, {sort_field: {"$gt": value}}]}
             if query
