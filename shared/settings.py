@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,7 +14,9 @@ class ServiceSettings(BaseSettings):
     Names map one to one onto environment variables (``RABBITMQ_URL`` -> ``rabbitmq_url``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", case_sensitive=False, hide_input_in_errors=True
+    )
 
     rabbitmq_url: str = "amqp://guest:guest@localhost:5672/"
     mongodb_url: str | None = Field(
@@ -62,6 +64,11 @@ class ServiceSettings(BaseSettings):
             "mou=mpp-mou,mall=mpp-mall,notify=mpp-notify; unset: any publisher is believed."
         ),
     )
+    mpp_api_key_min_length: int = Field(
+        default=0,
+        ge=0,
+        description="Refuse to start with a shorter MPP_API_KEY (Compose sets 32).",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest request body; larger ones get 413."
     )
@@ -74,3 +81,13 @@ class ServiceSettings(BaseSettings):
     http_body_timeout_seconds: float = Field(
         default=15.0, gt=0, description="A request body that takes longer to arrive gets 408."
     )
+
+    @model_validator(mode="after")
+    def _api_key_long_enough(self) -> ServiceSettings:
+        key = self.mpp_api_key
+        if key is not None and len(key) < self.mpp_api_key_min_length:
+            raise ValueError(
+                f"MPP_API_KEY must be at least {self.mpp_api_key_min_length} characters"
+                " (e.g. openssl rand -hex 32)"
+            )
+        return self

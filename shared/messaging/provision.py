@@ -28,6 +28,7 @@ users differently (users are per broker, not per vhost: test runs use their own 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -227,6 +228,68 @@ def provision(
     return lines
 
 
+def password_variable(user: BrokerUser) -> str:
+    """The Compose variable holding ``user``'s password: ``RABBITMQ_AGENCY_PASSWORD``..."""
+    return f"RABBITMQ_{user.role.upper()}_PASSWORD"
+
+
+ADMIN_PASSWORD_VARIABLE = "RABBITMQ_ADMIN_PASSWORD"
+
+
+def definitions_template(vhost: str = "mpp", prefix: str = "mpp-") -> dict[str, Any]:
+    """RabbitMQ definitions for Compose, each password a ``${RABBITMQ_<ROLE>_PASSWORD}``.
+
+    ``deploy/rabbitmq/definitions.template.json`` is this, rendered; the broker container
+    substitutes the variables from its environment at start (``deploy/rabbitmq/entrypoint.sh``)
+    and refuses to start when one is missing, so no password has a default.
+    """
+    users = plan(prefix)
+    admin = {"name": f"{prefix}admin", "password": "${" + ADMIN_PASSWORD_VARIABLE + "}"}
+    return {
+        "vhosts": [{"name": vhost}],
+        "users": [
+            {**admin, "tags": ["administrator"]},
+            *(
+                {
+                    "name": u.name,
+                    "password": "${" + password_variable(u) + "}",
+                    "tags": [u.tags] if u.tags else [],
+                }
+                for u in users
+            ),
+        ],
+        "permissions": [
+            {"user": admin["name"], "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"},
+            *(
+                {
+                    "user": u.name,
+                    "vhost": vhost,
+                    "configure": u.configure,
+                    "write": u.write,
+                    "read": u.read,
+                }
+                for u in users
+            ),
+        ],
+        "topic_permissions": [
+            {
+                "user": u.name,
+                "vhost": vhost,
+                "exchange": EVENTS_EXCHANGE_NAME,
+                "write": u.topic_write,
+                "read": u.topic_read,
+            }
+            for u in users
+        ],
+    }
+
+
+def compose_passwords(prefix: str = "mpp-") -> dict[str, str]:
+    """Fresh passwords for every ``RABBITMQ_*_PASSWORD`` the Compose file requires."""
+    names = [ADMIN_PASSWORD_VARIABLE, *(password_variable(u) for u in plan(prefix))]
+    return {name: secrets.token_urlsafe(24) for name in names}
+
+
 def deprovision(admin_url: str, *, management_url: str | None = None, prefix: str = "mpp-") -> None:
     """Delete the users ``provision`` created with ``prefix`` (the vhost stays)."""
     api = ManagementApi.for_admin_url(admin_url, management_url)
@@ -252,7 +315,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", default="mpp-", help="prefix of the user names")
     parser.add_argument("--subscriber-queues", default=SUBSCRIBER, help="subscriber's prefix")
     parser.add_argument("--remove", action="store_true", help="delete the users instead")
+    parser.add_argument(
+        "--compose-env",
+        action="store_true",
+        help="print fresh RABBITMQ_*_PASSWORD lines for Compose's .env (no broker needed)",
+    )
+    parser.add_argument(
+        "--definitions-template",
+        action="store_true",
+        help="print deploy/rabbitmq/definitions.template.json (no broker needed)",
+    )
     args = parser.parse_args(argv)
+    if args.compose_env:
+        for name, value in compose_passwords().items():
+            print(f"{name}={value}")
+        return 0
+    if args.definitions_template:
+        print(json.dumps(definitions_template(args.vhost), indent=2))
+        return 0
     try:
         if args.remove:
             deprovision(args.admin_url, management_url=args.management_url, prefix=args.prefix)

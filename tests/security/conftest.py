@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ BUILDERS: dict[str, Callable[..., FastAPI]] = {
 """The services whose write routes the suite attacks (notify's are h10notify's own tests)."""
 
 SCOPES = {"agency": "agency:write", "mou": "mou:write", "mall": "mall:write"}
+MANAGEMENT_URL = os.environ.get("RABBITMQ_MANAGEMENT_URL")
 OTHER_SCOPE_KEY = "another-services-key-with-a-scope-of-its-own"
 
 
@@ -58,10 +60,10 @@ def provisioned() -> Iterator[Provisioned]:
     prefix = f"mpp-test-{uuid.uuid4().hex[:8]}-"
     admin_url = create_vhost(vhost)
     try:
-        lines = provision(BASE_RABBITMQ_URL, vhost, prefix=prefix)
+        lines = provision(BASE_RABBITMQ_URL, vhost, prefix=prefix, management_url=MANAGEMENT_URL)
         yield Provisioned(vhost=vhost, prefix=prefix, lines=lines, admin_url=admin_url)
     finally:
-        deprovision(BASE_RABBITMQ_URL, prefix=prefix)
+        deprovision(BASE_RABBITMQ_URL, prefix=prefix, management_url=MANAGEMENT_URL)
         delete_vhost(vhost)
 
 

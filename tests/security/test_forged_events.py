@@ -23,7 +23,7 @@ from shared.messaging.identity import EVENTS_UNTRUSTED, configure_identities
 from shared.messaging.provision import provision
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME, ConsumerQueue, declare_consumer_queue
 from shared.storage import Storage, connect
-from tests.security.conftest import Provisioned
+from tests.security.conftest import MANAGEMENT_URL, Provisioned
 from tests.support.broker import get_one
 from tests.support.mou_events import Party, agency_registered, mou_signed
 from tests.support.reference import reference_agency
@@ -98,7 +98,12 @@ def enforced(provisioned: Provisioned) -> Iterator[None]:
 def test_provisioning_twice_gives_the_same_identities_with_fresh_passwords(
     provisioned: Provisioned,
 ) -> None:
-    again = provision(BASE_RABBITMQ_URL, provisioned.vhost, prefix=provisioned.prefix)
+    again = provision(
+        BASE_RABBITMQ_URL,
+        provisioned.vhost,
+        prefix=provisioned.prefix,
+        management_url=MANAGEMENT_URL,
+    )
     assert set(again) == set(provisioned.lines)
     assert again["MPP_BROKER_IDENTITIES"] == provisioned.identities
     assert provisioned.identities == ",".join(
