@@ -34,6 +34,8 @@ RUN pip install --require-hashes --no-deps -r requirements-dev.lock
 COPY tests ./tests
 COPY docs ./docs
 COPY benchmarks ./benchmarks
+COPY docker-compose.yml Dockerfile ./
+COPY deploy ./deploy
 USER mpp
 CMD ["python", "-m", "pytest", "-p", "no:cacheprovider"]
 

@@ -58,13 +58,14 @@ def create_app(
         )
     app.state.auth_limiter = AuthFailureLimiter(limit=runtime.settings.auth_failures_per_minute)
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware, service=runtime.name)
-    # added last, so outermost: a body is capped before anything else reads it
+    # a body is capped before anything reads it (routing, parsing, auth); only the request
+    # context (request id, access log, metrics) sits outside, so a 413 is logged and counted
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=runtime.settings.max_body_bytes,
         timeout_seconds=runtime.settings.http_body_timeout_seconds,
     )
+    app.add_middleware(RequestContextMiddleware, service=runtime.name)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)

@@ -75,6 +75,7 @@ async def test_a_huge_declared_body_without_a_key_gets_413_before_a_byte_of_it_i
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"application/problem+json" in answer
     assert b"MAX_BODY_BYTES" in answer
+    assert b"x-request-id" in answer.lower()  # logged and counted like every request
 
 
 async def test_a_chunked_body_is_cut_off_with_413_as_soon_as_it_passes_the_cap() -> None:
