@@ -14,7 +14,8 @@ logged (without the event's data) and counted in ``mpp_events_untrusted_total``.
 
 Unset (one shared broker user, development only) every publisher is believed and the service
 warns at start. ``configure_identities`` sets what consumers check (``ServiceRuntime`` calls it);
-``verify_publisher`` is the check, called from each consumer's message validation.
+``verify_publisher`` is the check, called from each consumer's message validation;
+``believed`` the same check for readers that cannot dead-letter (notify's log stream).
 """
 
 from __future__ import annotations
@@ -112,6 +113,37 @@ def refusal(event: CloudEvent, user_id: str | None, identities: BrokerIdentities
     return None
 
 
+RELAYED_FROM_HEADER = "x-mpp-publisher"
+"""Set by notify when it re-publishes a message on its own exchanges (retry tiers): the
+``user_id`` the message first came with. Believed only on a message whose own ``user_id`` is
+notify's identity, which may publish on ``notify.*`` exchanges but never on ``mpp.events``."""
+
+RELAYING_SERVICE = "notify"
+
+
+def publisher_of(message: object, identities: BrokerIdentities | None = None) -> str | None:
+    """Who published ``message``'s event: its verified ``user_id``, or, for a copy that notify
+    relayed (``user_id`` notify's), the original publisher notify recorded."""
+    checked = identities if identities is not None else _active
+    user_id = _user_id_of(message)
+    relay = checked.owners.get(RELAYING_SERVICE)
+    if relay is not None and user_id == relay:
+        headers = getattr(message, "headers", None) or {}
+        original = headers.get(RELAYED_FROM_HEADER)
+        if original:
+            return str(original.decode() if isinstance(original, bytes) else original)
+    return user_id
+
+
+def believed(
+    event: CloudEvent, message: object, identities: BrokerIdentities | None = None
+) -> bool:
+    """Whether ``event`` may be believed, without logging or counting (readers of a stream,
+    which cannot dead-letter, skip what this refuses)."""
+    checked = identities if identities is not None else _active
+    return refusal(event, publisher_of(message, checked), checked) is None
+
+
 def verify_publisher(
     event: CloudEvent, message: object, identities: BrokerIdentities | None = None
 ) -> None:
@@ -124,7 +156,7 @@ def verify_publisher(
         identities: what to check against; the process's configured identities by default.
     """
     checked = identities if identities is not None else _active
-    user_id = _user_id_of(message)
+    user_id = publisher_of(message, checked)
     reason = refusal(event, user_id, checked)
     if reason is None:
         return

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from pydantic import ValidationError
 
 from shared.events.envelope import CloudEvent
-from shared.messaging.identity import BrokerIdentities, refusal, verify_publisher
+from shared.messaging.identity import (
+    RELAYED_FROM_HEADER,
+    BrokerIdentities,
+    believed,
+    refusal,
+    verify_publisher,
+)
 from shared.messaging.publisher import amqp_user
 
 pytestmark = pytest.mark.security
@@ -19,6 +25,7 @@ IDENTITIES = BrokerIdentities.parse("agency=mpp-agency,mou=mpp-mou,mall=mpp-mall
 @dataclass
 class Message:
     user_id: str | None
+    headers: dict[str, object] = field(default_factory=dict)
 
 
 def _event(event_type: str, source: str | None = None) -> CloudEvent:
@@ -71,3 +78,17 @@ def test_the_publisher_user_id_is_the_urls_user_decoded() -> None:
     assert amqp_user("amqp://mpp-mou:s3cret@rabbitmq:5672/mpp") == "mpp-mou"
     assert amqp_user("amqp://a%40b:x@h/") == "a@b"
     assert amqp_user("amqp://h/") == "guest"
+
+
+def test_a_copy_notify_relayed_is_checked_against_the_publisher_it_recorded() -> None:
+    relayed = Message("mpp-notify", {RELAYED_FROM_HEADER: "mpp-mou"})
+    assert believed(_event("mou.signed"), relayed, IDENTITIES)
+    forged_relay = Message("mpp-notify", {RELAYED_FROM_HEADER: "mpp-mall"})
+    assert not believed(_event("mou.signed"), forged_relay, IDENTITIES)
+
+
+def test_only_notify_can_vouch_for_an_original_publisher() -> None:
+    claimed = Message("mpp-mall", {RELAYED_FROM_HEADER: "mpp-mou"})
+    assert not believed(_event("mou.signed"), claimed, IDENTITIES)
+    with pytest.raises(ValidationError):
+        verify_publisher(_event("mou.signed"), claimed, IDENTITIES)
