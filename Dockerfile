@@ -4,8 +4,11 @@
 # (pip --require-hashes: a changed or substituted package fails the build).
 FROM python:3.11.10-slim AS runtime
 
+# HOST: inside its container a service listens on every interface (outside, it defaults to
+# loopback); Compose publishes only what it names.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    HOST=0.0.0.0 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
