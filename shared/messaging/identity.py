@@ -20,7 +20,7 @@ warns at start. ``configure_identities`` sets what consumers check (``ServiceRun
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,15 +145,21 @@ def believed(
 
 
 def verify_publisher(
-    event: CloudEvent, message: object, identities: BrokerIdentities | None = None
+    event: CloudEvent,
+    message: object,
+    identities: BrokerIdentities | None = None,
+    *,
+    refuse: Callable[[str, Any], Exception] | None = None,
 ) -> None:
-    """Raise ``ValidationError`` unless ``message``'s publisher owns ``event``'s type.
+    """Raise unless ``message``'s publisher owns ``event``'s type.
 
     Args:
         event: the parsed envelope.
         message: the AMQP message it came in (anything with ``user_id``: FastStream's
             ``RabbitMessage`` or aio-pika's ``IncomingMessage``).
         identities: what to check against; the process's configured identities by default.
+        refuse: builds the exception to raise from (``"untrusted_publisher"``, reason), e.g. a
+            consumer's own "dead-letter this" error; by default a pydantic ``ValidationError``.
     """
     checked = identities if identities is not None else _active
     user_id = publisher_of(message, checked)
@@ -170,6 +176,8 @@ def verify_publisher(
         user_id=user_id,
         reason=reason,
     )
+    if refuse is not None:
+        raise refuse("untrusted_publisher", reason)
     detail: dict[str, Any] = {"reason": reason}
     raise ValidationError.from_exception_data(
         "CloudEvent",

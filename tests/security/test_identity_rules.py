@@ -92,3 +92,15 @@ def test_only_notify_can_vouch_for_an_original_publisher() -> None:
     assert not believed(_event("mou.signed"), claimed, IDENTITIES)
     with pytest.raises(ValidationError):
         verify_publisher(_event("mou.signed"), claimed, IDENTITIES)
+
+
+def test_a_consumer_may_have_the_refusal_raised_as_its_own_error() -> None:
+    class Rejected(ValueError):
+        def __init__(self, reason: str, detail: object = None) -> None:
+            super().__init__(reason)
+            self.reason, self.detail = reason, detail
+
+    with pytest.raises(Rejected) as refused:
+        verify_publisher(_event("mou.signed"), Message("mpp-mall"), IDENTITIES, refuse=Rejected)
+    assert refused.value.reason == "untrusted_publisher"
+    assert "mpp-mou" in str(refused.value.detail)
