@@ -1,15 +1,20 @@
 # One image for all four services; compose picks the service with `command`.
 # Targets: `runtime` (default, what operators run) and `tests` (adds the test tools and suite).
-FROM python:3.11-slim AS runtime
+# Both run as the unprivileged user `mpp`; dependencies come only from the hashed lock files
+# (pip --require-hashes: a changed or substituted package fails the build).
+FROM python:3.11.10-slim AS runtime
 
+# HOST: inside its container a service listens on every interface (outside, it defaults to
+# loopback); Compose publishes only what it names.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    HOST=0.0.0.0 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY pyproject.toml README.md ./
 COPY shared ./shared
@@ -29,10 +34,13 @@ CMD ["python", "-m", "services.agency"]
 FROM runtime AS tests
 USER root
 COPY requirements-dev.lock ./
-RUN pip install -r requirements-dev.lock
+RUN pip install --require-hashes --no-deps -r requirements-dev.lock
 COPY tests ./tests
 COPY docs ./docs
 COPY benchmarks ./benchmarks
+COPY docker-compose.yml Dockerfile ./
+COPY deploy ./deploy
+USER mpp
 CMD ["python", "-m", "pytest", "-p", "no:cacheprovider"]
 
 FROM runtime

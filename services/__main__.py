@@ -8,6 +8,8 @@ stopped too and the exit code says so.
 Options: ``python -m services [agency mou mall notify]`` runs only the services named.
 Ports: each service's default (8001-8004), or ``AGENCY_PORT``, ``MOU_PORT``, ``MALL_PORT``,
 ``NOTIFY_PORT``; a plain ``PORT`` would give all four the same port, so it is ignored here.
+Broker: ``AGENCY_RABBITMQ_URL`` ... (``python -m shared.messaging.provision``) when set, else
+``RABBITMQ_URL``.
 """
 
 from __future__ import annotations
@@ -80,8 +82,12 @@ async def _run(names: list[str]) -> int:
 
 
 def _with_port(env: dict[str, str], name: str) -> dict[str, str]:
-    port = env.get(f"{name.upper()}_PORT")
-    return {**env, "PORT": port} if port else env
+    """``<NAME>_PORT`` and ``<NAME>_RABBITMQ_URL`` (what provisioning prints) become the
+    service's own ``PORT`` and ``RABBITMQ_URL``."""
+    prefix = name.upper()
+    pairs = (("PORT", f"{prefix}_PORT"), ("RABBITMQ_URL", f"{prefix}_RABBITMQ_URL"))
+    own = {plain: env[specific] for plain, specific in pairs if env.get(specific)}
+    return {**env, **own}
 
 
 def main(argv: list[str] | None = None) -> int:

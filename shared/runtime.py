@@ -23,7 +23,8 @@ from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
 from shared.events.wire import event_envelope_model, match_the_wire
 from shared.logging import correlation_scope, get_logger
 from shared.messaging.consumer import EventConsumer
-from shared.messaging.publisher import EventPublisher
+from shared.messaging.identity import configure_identities
+from shared.messaging.publisher import EventPublisher, amqp_user
 from shared.messaging.topology import (
     EVENTS_EXCHANGE,
     declare_consumer_queue,
@@ -85,6 +86,7 @@ class ServiceRuntime:
             storage: an already connected store to use instead (tests restart a service on
                 the same in-process store this way).
         """
+        configure_identities(settings.mpp_broker_identities, service=name)
         storage = storage or connect(
             settings.mongodb_url, settings.mongodb_database or f"mpp_{name}"
         )
@@ -102,7 +104,9 @@ class ServiceRuntime:
             settings=settings,
             storage=storage,
             broker=broker,
-            publisher=EventPublisher(broker, service=name),
+            publisher=EventPublisher(
+                broker, service=name, user_id=amqp_user(settings.rabbitmq_url)
+            ),
         )
 
     # --- wiring -----------------------------------------------------------------------------

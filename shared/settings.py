@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,7 +14,9 @@ class ServiceSettings(BaseSettings):
     Names map one to one onto environment variables (``RABBITMQ_URL`` -> ``rabbitmq_url``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", case_sensitive=False, hide_input_in_errors=True
+    )
 
     rabbitmq_url: str = "amqp://guest:guest@localhost:5672/"
     mongodb_url: str | None = Field(
@@ -25,7 +27,10 @@ class ServiceSettings(BaseSettings):
         default=None, description="Overrides the service's own database name (mpp_<service>)."
     )
     port: int | None = Field(default=None, description="HTTP port; each service has a default.")
-    host: str = "0.0.0.0"
+    host: str = Field(
+        default="127.0.0.1",
+        description="Interface to listen on: loopback unless set (Compose sets 0.0.0.0).",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -67,3 +72,39 @@ class ServiceSettings(BaseSettings):
             " (a failing event is dead-lettered after about 8 s with the defaults)."
         ),
     )
+
+    # --- trust boundaries (SECURITY.md) ---------------------------------------------------
+    mpp_broker_identities: str | None = Field(
+        default=None,
+        description=(
+            "The broker user that owns each service's events, e.g. agency=mpp-agency,"
+            "mou=mpp-mou,mall=mpp-mall,notify=mpp-notify; unset: any publisher is believed."
+        ),
+    )
+    mpp_api_key_min_length: int = Field(
+        default=0,
+        ge=0,
+        description="Refuse to start with a shorter MPP_API_KEY (Compose sets 32).",
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest request body; larger ones get 413."
+    )
+    auth_failures_per_minute: int = Field(
+        default=20, ge=1, description="Failed authentications per client address before 429."
+    )
+    http_header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A connection idle this long between requests is closed."
+    )
+    http_body_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="A request body that takes longer to arrive gets 408."
+    )
+
+    @model_validator(mode="after")
+    def _api_key_long_enough(self) -> ServiceSettings:
+        key = self.mpp_api_key
+        if key is not None and len(key) < self.mpp_api_key_min_length:
+            raise ValueError(
+                f"MPP_API_KEY must be at least {self.mpp_api_key_min_length} characters"
+                " (e.g. openssl rand -hex 32)"
+            )
+        return self

@@ -15,7 +15,13 @@ from services.agency.commands import (
 from services.agency.domain import SERVICE_CODE_PATTERN, Agency, AgencyFilter
 from services.agency.repository import AgencyRepository
 from shared.bus import CommandBus
-from shared.events.catalogue import AgencyKind, AgencyService, AgencyStatus, Contact
+from shared.events.catalogue import (
+    MAX_SERVICES,
+    AgencyKind,
+    AgencyService,
+    AgencyStatus,
+    Contact,
+)
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
@@ -36,7 +42,7 @@ class AgencyCreate(BaseModel):
     acronym: str | None = Field(default=None, max_length=50)
     kind: AgencyKind
     contact: Contact | None = None
-    services: list[AgencyService] = []
+    services: list[AgencyService] = Field(default=[], max_length=MAX_SERVICES)
 
 
 class AgencyPatch(BaseModel):
@@ -86,7 +92,7 @@ async def register_agency(
 async def list_agencies(
     kind: AgencyKind | None = Query(None),
     status: AgencyStatus | None = Query(None),
-    code: str | None = Query(None, description="Exact code, e.g. KEMENPANRB."),
+    code: str | None = Query(None, max_length=64, description="Exact code, e.g. KEMENPANRB."),
     q: str | None = Query(None, max_length=100, description="Part of the code, name or acronym."),
     page: PageRequest = Depends(page_request),
     agencies: AgencyRepository = Depends(_agencies),

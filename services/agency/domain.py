@@ -12,6 +12,7 @@ from shared.clock import UtcDateTime, new_id, utcnow
 from shared.domain import Aggregate, new_timestamps
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
+    MAX_SERVICES,
     AgencyDeactivated,
     AgencyKind,
     AgencyRegistered,
@@ -156,6 +157,8 @@ class Agency(Aggregate):
                 f"{self.code} already offers a service with code {service.code}",
                 field="code",
             )
+        if len(self.services) >= MAX_SERVICES:
+            raise Conflict(f"{self.code} already offers {MAX_SERVICES} services, the most allowed")
         self.services = [*self.services, service]
         self.next_version()
         self.record(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +20,7 @@ from services.mall.domain import Mall, MallFilter
 from services.mall.repository import MallRepository, MallStats
 from shared.bus import CommandBus
 from shared.clock import UtcDateTime
-from shared.events.catalogue import MallStatus
+from shared.events.catalogue import MAX_SERVICES, MallStatus
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
@@ -94,8 +96,9 @@ class CounterCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     agency_id: str = Field(min_length=1, max_length=100)
-    services: list[str] = Field(
+    services: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
         min_length=1,
+        max_length=MAX_SERVICES,
         description="Layanan codes, each one the agency offers.",
         examples=[["PASPOR"]],
     )
@@ -140,8 +143,12 @@ async def plan_mall(
 @router.get("")
 async def list_malls(
     status: MallStatus | None = Query(None),
-    province_code: str | None = Query(None, description="Kemendagri province code, e.g. 61."),
-    regency_code: str | None = Query(None, description="Kemendagri regency code, e.g. 61.03."),
+    province_code: str | None = Query(
+        None, max_length=8, description="Kemendagri province code, e.g. 61."
+    ),
+    regency_code: str | None = Query(
+        None, max_length=8, description="Kemendagri regency code, e.g. 61.03."
+    ),
     page: PageRequest = Depends(page_request),
     malls: MallRepository = Depends(_malls),
 ) -> Page[Mall]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -38,7 +38,7 @@ class PartyInput(BaseModel):
     agency_id: str = Field(min_length=1, max_length=100)
 
 
-PartyList = list[PartyInput | str]
+PartyList = list[PartyInput | Annotated[str, Field(min_length=1, max_length=100)]]
 
 
 def _party_ids(parties: PartyList) -> list[str]:

@@ -10,9 +10,21 @@ without breaking consumers.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# --- bounds: every string and list has a maximum (SECURITY.md "Limits") ----------------------
+# At least as wide as the services' API models allow, so nothing they accept breaks an event.
+
+Id = Annotated[str, Field(max_length=100)]
+Code = Annotated[str, Field(max_length=64)]
+Name = Annotated[str, Field(max_length=300)]
+Text = Annotated[str, Field(max_length=2000)]
+MAX_SERVICES = 200
+"""Services (layanan) one agency may offer, and a counter may serve."""
+MAX_PARTIES = 200
+MAX_VERSION = 2**63 - 1
 
 AgencyKind = Literal["ministry", "agency", "soe", "public_body", "local_government"]
 AgencyStatus = Literal["active", "inactive"]
@@ -25,7 +37,9 @@ class EventData(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    version: int = Field(ge=1, description="The aggregate's version after this change.")
+    version: int = Field(
+        ge=1, le=MAX_VERSION, description="The aggregate's version after this change."
+    )
 
 
 # --- values shared by several events -------------------------------------------------------
@@ -34,61 +48,61 @@ class EventData(BaseModel):
 class AgencyService(BaseModel):
     """A service (layanan) an agency offers, e.g. ``{"code": "PASPOR", "name": "Paspor"}``."""
 
-    code: str
-    name: str
+    code: Code
+    name: Name
 
 
 class Contact(BaseModel):
     """How to reach an agency."""
 
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-    address: str | None = None
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
+    website: str | None = Field(default=None, max_length=2000)
+    address: str | None = Field(default=None, max_length=1000)
 
 
 class AgencyRef(BaseModel):
     """An agency named well enough that a subscriber needs no lookup."""
 
-    agency_id: str
-    code: str
-    name: str
+    agency_id: Id
+    code: Code
+    name: Name
 
 
 class SignedParty(AgencyRef):
     """A party with its signature."""
 
-    signatory_name: str
-    signatory_title: str
+    signatory_name: Name
+    signatory_title: Name
     signed_at: datetime
 
 
 class TeamMember(BaseModel):
     """A member of the MoU's working team (Tim Kerja Percepatan Pembentukan MPP)."""
 
-    agency_id: str
-    agency_code: str
-    agency_name: str
-    name: str
-    role: str
+    agency_id: Id
+    agency_code: Code
+    agency_name: Name
+    name: Name
+    role: Name
 
 
 class Region(BaseModel):
     """A regency or city by its Kemendagri code, and its province."""
 
-    province_code: str
-    province_name: str
-    regency_code: str
-    regency_name: str
+    province_code: Code
+    province_name: Name
+    regency_code: Code
+    regency_name: Name
 
 
 class Counter(BaseModel):
     """An agency's counter (gerai) in a mall."""
 
-    agency_id: str
-    code: str
-    name: str
-    services: list[str]
+    agency_id: Id
+    code: Code
+    name: Name
+    services: list[Code] = Field(max_length=MAX_SERVICES)
     opened_at: datetime
 
 
@@ -96,109 +110,113 @@ class Counter(BaseModel):
 
 
 class AgencyRegistered(EventData):
-    agency_id: str
-    code: str
-    name: str
-    acronym: str | None = None
+    agency_id: Id
+    code: Code
+    name: Name
+    acronym: Name | None = None
     kind: AgencyKind
     contact: Contact | None = None
-    services: list[AgencyService] = []
+    services: list[AgencyService] = Field(default=[], max_length=MAX_SERVICES)
     status: AgencyStatus = "active"
 
 
 class AgencyUpdated(EventData):
-    agency_id: str
-    code: str
-    name: str
-    acronym: str | None = None
+    agency_id: Id
+    code: Code
+    name: Name
+    acronym: Name | None = None
     kind: AgencyKind
     contact: Contact | None = None
-    changed: list[str] = Field(description="The names of the fields that changed.")
+    changed: list[Code] = Field(max_length=50, description="The names of the fields that changed.")
 
 
 class AgencyServiceAdded(EventData):
-    agency_id: str
-    code: str
-    name: str
+    agency_id: Id
+    code: Code
+    name: Name
     service: AgencyService
-    services: list[AgencyService] = Field(description="All its services after the change.")
+    services: list[AgencyService] = Field(
+        max_length=MAX_SERVICES, description="All its services after the change."
+    )
 
 
 class AgencyServiceRemoved(EventData):
-    agency_id: str
-    code: str
-    name: str
+    agency_id: Id
+    code: Code
+    name: Name
     service: AgencyService
-    services: list[AgencyService] = Field(description="All its services after the change.")
+    services: list[AgencyService] = Field(
+        max_length=MAX_SERVICES, description="All its services after the change."
+    )
 
 
 class AgencyDeactivated(EventData):
-    agency_id: str
-    code: str
-    name: str
-    reason: str | None = None
+    agency_id: Id
+    code: Code
+    name: Name
+    reason: Text | None = None
 
 
 # --- mou.* ---------------------------------------------------------------------------------
 
 
 class MouDrafted(EventData):
-    mou_id: str
-    number: str | None = None
-    title: str
-    parties: list[AgencyRef]
+    mou_id: Id
+    number: Name | None = None
+    title: Text
+    parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
     valid_from: date | None = None
     valid_until: date | None = None
     status: MouStatus = "draft"
 
 
 class MouSigningScheduled(EventData):
-    mou_id: str
-    number: str | None = None
-    title: str
+    mou_id: Id
+    number: Name | None = None
+    title: Text
     signing_at: datetime
 
 
 class MouPartySigned(EventData):
-    mou_id: str
-    number: str | None = None
-    title: str
+    mou_id: Id
+    number: Name | None = None
+    title: Text
     party: SignedParty
-    signed_count: int = Field(ge=1)
-    party_count: int = Field(ge=2)
+    signed_count: int = Field(ge=1, le=MAX_PARTIES)
+    party_count: int = Field(ge=2, le=MAX_PARTIES)
 
 
 class MouSigned(EventData):
-    mou_id: str
-    number: str | None = None
-    title: str
-    parties: list[SignedParty]
+    mou_id: Id
+    number: Name | None = None
+    title: Text
+    parties: list[SignedParty] = Field(max_length=MAX_PARTIES)
     signed_at: datetime = Field(description="When the last party signed.")
     valid_from: date
     valid_until: date | None = None
 
 
 class MouTeamMemberAdded(EventData):
-    mou_id: str
-    number: str | None = None
-    title: str
+    mou_id: Id
+    number: Name | None = None
+    title: Text
     member: TeamMember
 
 
 class MouTerminated(EventData):
-    mou_id: str
-    number: str | None = None
-    title: str
-    parties: list[AgencyRef]
-    reason: str
+    mou_id: Id
+    number: Name | None = None
+    title: Text
+    parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
+    reason: Text
     terminated_at: datetime
 
 
 class MouExpired(EventData):
-    mou_id: str
-    number: str | None = None
-    title: str
-    parties: list[AgencyRef]
+    mou_id: Id
+    number: Name | None = None
+    title: Text
+    parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
     valid_until: date
     expired_at: datetime
 
@@ -209,13 +227,13 @@ class MouExpired(EventData):
 class MallEventData(EventData):
     """Every mall event names the mall and its region."""
 
-    mall_id: str
-    name: str
+    mall_id: Id
+    name: Name
     region: Region
 
 
 class MallPlanned(MallEventData):
-    address: str | None = None
+    address: Text | None = None
     status: MallStatus = "planned"
 
 
@@ -229,7 +247,7 @@ class MallInaugurationScheduled(MallEventData):
 
 class MallInaugurated(MallEventData):
     inaugurated_at: datetime
-    inaugurated_by: str
+    inaugurated_by: Name
 
 
 class MallCounterOpened(MallEventData):
@@ -237,25 +255,25 @@ class MallCounterOpened(MallEventData):
 
 
 class MallCounterClosed(MallEventData):
-    agency_id: str
-    code: str
-    agency_name: str
+    agency_id: Id
+    code: Code
+    agency_name: Name
     closed_at: datetime
 
 
 class MallCounterFlagged(MallEventData):
     """A counter stays open but its agency no longer has an MoU in force (or has it again)."""
 
-    agency_id: str
-    code: str
-    agency_name: str
+    agency_id: Id
+    code: Code
+    agency_name: Name
     flagged: bool = Field(description="True: no MoU in force; False: the flag was cleared.")
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class MallClosed(MallEventData):
     closed_at: datetime
-    reason: str | None = None
+    reason: Text | None = None
 
 
 EVENT_TYPES: dict[str, type[EventData]] = {

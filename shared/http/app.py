@@ -12,8 +12,11 @@ from shared.http.auth import ApiKeys
 from shared.http.conditional import ConditionalGetMiddleware
 from shared.http.cors import install_cors
 from shared.http.health import router as health_router
+from shared.http.limits import BodyLimitMiddleware
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
+from shared.http.ratelimit import AuthFailureLimiter
+from shared.http.server import server_limits
 from shared.logging import configure_logging, get_logger
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -56,8 +59,16 @@ def create_app(
             "auth.no_keys",
             detail="neither MPP_API_KEY nor MPP_API_KEYS is set: every write will be refused",
         )
+    app.state.auth_limiter = AuthFailureLimiter(limit=runtime.settings.auth_failures_per_minute)
     install_problem_handlers(app)
     app.add_middleware(ConditionalGetMiddleware)
+    # a body is capped before anything reads it (routing, parsing, auth); only the request
+    # context (request id, access log, metrics) sits outside, so a 413 is logged and counted
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=runtime.settings.max_body_bytes,
+        timeout_seconds=runtime.settings.http_body_timeout_seconds,
+    )
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
     install_cors(app, runtime.settings.cors_allowed_origins)
     instrument_app(app, runtime.name)
@@ -77,6 +88,7 @@ def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         proxy_headers=True,
+        **server_limits(settings),
     )
 
 

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import DomainError
+from shared.http.ratelimit import AuthFailureLimiter
 
 ALL_SCOPES = "*"
 
@@ -86,17 +87,29 @@ def _digest(key: str) -> str:
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[ApiKey]]:
-    """A dependency that lets the request through only with a key that has ``scope``."""
+    """A dependency that lets the request through only with a key that has ``scope``.
+
+    Failed authentications count against the client's address (``app.state.auth_limiter``);
+    over the limit, every request needing a key gets 429 before its key is even looked at.
+    """
 
     async def dependency(
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     ) -> ApiKey:
         keys: ApiKeys = request.app.state.api_keys
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise Unauthorized("This request needs Authorization: Bearer <key>.")
-        key = keys.find(credentials.credentials)
+        limiter: AuthFailureLimiter | None = getattr(request.app.state, "auth_limiter", None)
+        client = request.client.host if request.client else "unknown"
+        if limiter is not None:
+            limiter.check(client)
+        key = None
+        if credentials is not None and credentials.scheme.lower() == "bearer":
+            key = keys.find(credentials.credentials)
         if key is None:
+            if limiter is not None:
+                limiter.record_failure(client)
+            if credentials is None or credentials.scheme.lower() != "bearer":
+                raise Unauthorized("This request needs Authorization: Bearer <key>.")
             raise Unauthorized("The bearer key is not valid.")
         if not key.allows(scope):
             raise Forbidden(f"The key {key.name!r} lacks the scope {scope!r}.", scope=scope)

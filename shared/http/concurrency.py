@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Header, Response
 
 from shared.errors import RuleViolated
 from shared.http.etags import ENTITY_TAG_LIST_PATTERN, parse_condition
+from shared.http.numbers import MAX_SAFE
+
+ASCII_VERSION = re.compile(r"[0-9]{1,19}")
+"""A version in an entity tag: ASCII digits only (``str.isdigit`` is true for ``²``)."""
 
 ExpectedVersion = int | frozenset[int] | None
 """One version, the versions any of which will do, or None for no precondition."""
@@ -15,6 +21,7 @@ def if_match_version(
     if_match: str | None = Header(
         None,
         alias="If-Match",
+        max_length=1024,
         pattern=ENTITY_TAG_LIST_PATTERN,
         description=(
             'The ETag(s) the change is based on (`"3"`, `"3", "4"`, `*`, or a bare `3`); 412'
@@ -35,7 +42,9 @@ def if_match_version(
     if condition.any:
         return None
     versions = frozenset(
-        int(tag.opaque) for tag in condition.tags if not tag.weak and tag.opaque.isdigit()
+        int(tag.opaque)
+        for tag in condition.tags
+        if not tag.weak and ASCII_VERSION.fullmatch(tag.opaque) and int(tag.opaque) <= MAX_SAFE
     )
     if len(versions) == 1:
         return next(iter(versions))

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
-_BARE_VERSION = re.compile(r"\s*(\d+)\s*")
+_BARE_VERSION = re.compile(r"[ \t]*([0-9]{1,19})[ \t]*")
 
-ENTITY_TAG_LIST_PATTERN = r'^\s*(\*|\d+|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$'
+ENTITY_TAG_LIST_PATTERN = r'^[ \t]*(\*|[0-9]{1,19}|(W/)?"[^"]*"([ \t]*,[ \t]*(W/)?"[^"]*")*)[ \t]*$'
 """What a conditional header may hold: ``*``, a bare version, or a list of entity tags."""
 
 

@@ -11,10 +11,11 @@ import binascii
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BaseModel
 
 from shared.errors import RuleViolated
+from shared.http.numbers import parse_client_int
 from shared.storage import ASCENDING, Collection
 
 T = TypeVar("T")
@@ -36,10 +37,19 @@ class PageRequest(BaseModel):
 
 
 def page_request(
+    request: Request,
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page."),
-    cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
+    cursor: str | None = Query(
+        None, max_length=512, description="`next_cursor` of the previous page."
+    ),
 ) -> PageRequest:
-    """FastAPI dependency for the paging query parameters."""
+    """FastAPI dependency for the paging query parameters.
+
+    ``limit`` must be ASCII digits: pydantic alone would also take `` 5``, ``+5`` or ``5_0``.
+    """
+    raw_limit = request.query_params.get("limit")
+    if raw_limit is not None:
+        parse_client_int(raw_limit, field="limit", minimum=1, maximum=MAX_LIMIT)
     return PageRequest(limit=limit, cursor=cursor)
 
 
@@ -71,7 +81,9 @@ async def fetch_page(
     filters = dict(query)
     if page.cursor:
         after = decode_cursor(page.cursor)
-        value: Any = int(after) if sort_field != "_id" and after.isdigit() else after
+        value: Any = after
+        if sort_field != "_id" and after.isascii() and after.isdigit():
+            value = parse_client_int(after, field="cursor")
         filters = (
             {"$and": [query, {sort_field: {"$gt": value}}]}
             if query

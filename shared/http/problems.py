@@ -31,11 +31,14 @@ _HTTP_TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     415: "Unsupported media type",
     422: "Invalid request",
     428: "Precondition required",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -79,7 +82,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _documented("No such resource"),
     409: _documented("The request conflicts with the current state (problem names it)"),
     412: _documented("If-Match named a stale version"),
+    413: _documented("The body is larger than MAX_BODY_BYTES (refused before it is read)"),
     422: _documented("Invalid input; `field` and `errors` name what is wrong"),
+    429: _documented("Too many failed authentications from this address; see Retry-After"),
 }
 """The problem answers every resource route may give, for the OpenAPI document."""
 

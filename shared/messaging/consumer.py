@@ -44,6 +44,7 @@ from shared.events.catalogue import EVENT_TYPES
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import topic_matches
 from shared.logging import correlation_scope, get_logger
+from shared.messaging.identity import verify_publisher
 from shared.messaging.topology import ConsumerQueue
 from shared.metrics import CONSUMER_OLDEST_UNACKED, EVENTS_CONSUMED, EVENTS_REJECTED
 from shared.storage import Database, DuplicateKeyError
@@ -213,7 +214,10 @@ class EventConsumer:
 
     def _validate(self, message: RabbitMessage) -> CloudEvent:
         """Everything that is about the message itself; raises ``MessageRejected``."""
-        return parse_event(message.body)
+        event = parse_event(message.body)
+        # believed only from its owner's broker identity (shared/messaging/identity.py)
+        verify_publisher(event, message, refuse=MessageRejected)
+        return event
 
     async def _settle(self, message: RabbitMessage) -> None:
         try:

@@ -6,7 +6,9 @@
 Replaying moves messages from ``<queue>.dlq`` back to ``<queue>`` itself (through the default
 exchange, so no other subscriber of ``mpp.events`` sees them twice), with publisher confirms,
 acknowledging each dead letter only once its copy is confirmed. Consumers are idempotent, so a
-replayed event that had in fact been processed is skipped.
+replayed event that had in fact been processed is skipped. A copy keeps its publisher's AMQP
+``user_id``, which RabbitMQ lets only an ``impersonator`` set: with broker identities, replay
+as the operator (``OPERATOR_RABBITMQ_URL`` from ``python -m shared.messaging.provision``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
                     timestamp=message.timestamp,
                     type=message.type,
                     app_id=message.app_id,
+                    user_id=message.user_id,  # its publisher, for identity checks
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 ),
                 routing_key=queue,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import unquote, urlsplit
 
 from faststream.rabbit import RabbitBroker
 
@@ -19,12 +20,23 @@ class EventPublisher:
         broker: a connected FastStream broker (its channels use publisher confirms).
         service: the publishing service, for metrics.
         timeout: seconds to wait for the broker's confirm before giving up.
+        user_id: the broker user it is connected as (``amqp_user(RABBITMQ_URL)``). Every
+            message carries it as AMQP ``user_id``, which RabbitMQ verifies against the
+            connection, so consumers know for certain who published an event.
     """
 
-    def __init__(self, broker: RabbitBroker, service: str, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        broker: RabbitBroker,
+        service: str,
+        timeout: float = 5.0,
+        *,
+        user_id: str | None = None,
+    ) -> None:
         self._broker = broker
         self._service = service
         self._timeout = timeout
+        self._user_id = user_id
 
     async def publish(self, event: CloudEvent) -> None:
         """Publish one event; raises if the broker did not confirm it in time."""
@@ -41,6 +53,12 @@ class EventPublisher:
                     content_type=CONTENT_TYPE,
                     timestamp=event.time,
                     message_type=event.type,
+                    user_id=self._user_id,
                     timeout=self._timeout,
                 )
         EVENTS_PUBLISHED.labels(service=self._service, type=event.type).inc()
+
+
+def amqp_user(url: str) -> str:
+    """The user an AMQP URL connects as (``guest`` when it names none, as RabbitMQ assumes)."""
+    return unquote(urlsplit(url).username or "guest")
