@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install --require-hashes -r requirements.lock
 
 COPY pyproject.toml README.md ./
 COPY shared ./shared
@@ -28,7 +28,7 @@ CMD ["python", "-m", "services.agency"]
 FROM runtime AS tests
 USER root
 COPY requirements-dev.lock ./
-RUN pip install -r requirements-dev.lock
+RUN pip install --require-hashes -r requirements-dev.lock
 COPY tests ./tests
 COPY docs ./docs
 COPY benchmarks ./benchmarks
