@@ -23,6 +23,7 @@ Exit codes, for scripts:
 
 from __future__ import annotations
 
+import importlib.metadata
 from typing import Annotated
 
 import typer
@@ -77,11 +78,38 @@ app = typer.Typer(
 )
 
 
+def version_text() -> str:
+    """What ``mppctl --version`` prints: the installed distribution's version and the Python."""
+    import platform
+
+    try:
+        version = importlib.metadata.version("mpp-platform")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        from mppctl import __version__ as version
+    return f"mppctl {version} (Python {platform.python_version()})"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (for scripts) for every command.")
+    ] = False,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="Print mppctl's version and exit.",
+        ),
     ] = False,
 ) -> None:
     if ctx.obj is None:

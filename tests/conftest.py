@@ -28,6 +28,18 @@ def _rabbitmq_reachable() -> bool:
         return False
 
 
+BROKER_FIXTURES = frozenset({"rabbitmq", "broker_proxy"})
+"""Fixtures that need the real RabbitMQ: a test using one (directly or through another fixture)
+is marked ``broker`` whether or not its module says so, so ``-m "not broker"`` runs with no
+broker at all."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROKER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.broker)
+
+
 @pytest.fixture(scope="session")
 def rabbitmq() -> str:
     """The real broker's URL; the suite fails loudly (not skips) when it is down."""

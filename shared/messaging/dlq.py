@@ -49,7 +49,10 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
     async with connection:
         channel: AbstractChannel = await connection.channel(publisher_confirms=True)
         dead_letters = await channel.declare_queue(f"{queue}.dlq", passive=True)
-        while limit is None or moved < limit:
+        # Only what is there now: a letter that fails again is back before the loop ends.
+        present = dead_letters.declaration_result.message_count or 0
+        limit = present if limit is None else min(limit, present)
+        while moved < limit:
             message = await dead_letters.get(fail=False, no_ack=False)
             if message is None:
                 break
