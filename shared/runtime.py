@@ -14,14 +14,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiormq.exceptions
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from shared.background import cancel_and_wait
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
 from shared.logging import correlation_scope, get_logger
+from shared.messaging.connection import (
+    BrokerRefused,
+    Nodes,
+    broker_urls,
+    connect_first,
+    failover_broker,
+    redact,
+    refusal,
+)
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.publisher import EventPublisher
 from shared.messaging.topology import (
@@ -67,6 +76,7 @@ class ServiceRuntime:
     storage: Storage
     broker: RabbitBroker
     publisher: EventPublisher
+    nodes: Nodes | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     periodic: list[PeriodicTask] = field(default_factory=list)
@@ -87,8 +97,8 @@ class ServiceRuntime:
         storage = storage or connect(
             settings.mongodb_url, settings.mongodb_database or f"mpp_{name}"
         )
-        broker = RabbitBroker(
-            settings.rabbitmq_url,
+        broker, nodes = failover_broker(
+            broker_urls(settings.rabbitmq_url),
             reconnect_interval=settings.broker_reconnect_seconds,
             graceful_timeout=settings.shutdown_grace_seconds,
             app_id=f"mpp-{name}",
@@ -100,6 +110,7 @@ class ServiceRuntime:
             settings=settings,
             storage=storage,
             broker=broker,
+            nodes=nodes,
             publisher=EventPublisher(broker, service=name),
         )
 
@@ -148,10 +159,17 @@ class ServiceRuntime:
         for step in self.setup:
             await step()
         await self._connect_broker()
-        await declare_events_exchange(self.broker)
-        for consumer in self.consumers:
-            await declare_consumer_queue(self.broker, consumer.queue, consumer.channel)
-        await self.broker.start()
+        try:
+            await declare_events_exchange(self.broker)
+            for consumer in self.consumers:
+                await declare_consumer_queue(self.broker, consumer.queue, consumer.channel)
+            await self.broker.start()
+        except aiormq.exceptions.AMQPError as exc:
+            url = self.nodes.url if self.nodes else self.settings.rabbitmq_url
+            cause = refusal(exc, url)
+            if cause is None:
+                raise
+            raise BrokerRefused(f"RabbitMQ at {redact(url)}: {cause}") from exc
         if self.relay is not None:
             self.relay.start()
         for task in self.periodic:
@@ -182,19 +200,14 @@ class ServiceRuntime:
         return {"broker": bool(broker_ok), "database": database_ok}
 
     async def _connect_broker(self) -> None:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((ConnectionError, OSError, TimeoutError)),
-            wait=wait_exponential(multiplier=0.5, max=5),
-            stop=stop_after_delay(self.settings.broker_connect_timeout_seconds),
-            reraise=True,
-            before_sleep=lambda state: log.warning(
-                "broker.unreachable",
-                url=_redact(self.settings.rabbitmq_url),
-                attempt=state.attempt_number,
-            ),
-        ):
-            with attempt:
-                await self.broker.connect()
+        """Connect to the first node that answers; fail at once on a refusal (see connection)."""
+        nodes = self.nodes or Nodes(broker_urls(self.settings.rabbitmq_url))
+        await connect_first(
+            nodes,
+            lambda _url: self.broker.connect(),
+            deadline_seconds=self.settings.broker_connect_timeout_seconds,
+        )
+        log.info("broker.connected", url=redact(nodes.url))
 
     async def _every(self, task: PeriodicTask) -> None:
         while True:
@@ -212,10 +225,3 @@ def _envelope_of(model: type[BaseModel]) -> type[BaseModel]:
     from shared.events.envelope import CloudEvent
 
     return create_model(f"{model.__name__}Event", __base__=CloudEvent, data=(model, ...))
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "//" in url:
-        scheme, rest = url.split("//", 1)
-        return f"{scheme}//***@{rest.split('@', 1)[1]}"
-    return url

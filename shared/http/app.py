@@ -13,6 +13,7 @@ from shared.http.health import router as health_router
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.logging import configure_logging, get_logger
+from shared.messaging.connection import check_broker_or_exit
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 
@@ -62,7 +63,12 @@ def create_app(
 
 
 def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
-    """Run ``app`` under uvicorn until SIGINT/SIGTERM, then shut down gracefully."""
+    """Run ``app`` under uvicorn until SIGINT/SIGTERM, then shut down gracefully.
+
+    The broker is checked first, so a wrong password or virtual host ends start-up at once
+    with one line instead of a lifespan traceback.
+    """
+    check_broker_or_exit(settings.rabbitmq_url, settings.broker_connect_timeout_seconds)
     uvicorn.run(
         app,
         host=settings.host,
