@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from tests.support.processes import ROOT, free_port
-from tests.support.servers import RABBITMQ_URL
 from tests.support.vhost import _credentials, _management_url, vhost_of
 
 pytestmark = pytest.mark.broker

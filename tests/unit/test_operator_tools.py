@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("tool", [schema.main, docs.main], ids=["schema", "docs"])
 def test_help_prints_usage_and_writes_nothing(
-    tool: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tool: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exited:
