@@ -23,8 +23,8 @@ from tests.support.rabbit_nodes import RabbitCluster, RabbitNode
 from tests.support.webhooks import Reply
 
 IN_PROCESS_STORE = (
-    "in-process store (MONGODB_URL unset): events not yet published die with the process,"
-    " by design; with MongoDB they are published on restart"
+    "{gone} of {sent} agencies gone after the restart: the in-process store (MONGODB_URL unset)"
+    " dies with the process by design, and so would events not yet published; MongoDB keeps both"
 )
 AT_LEAST_ONCE = "at least once: the receiver answered after notify gave up; dedupe by webhook-id"
 
@@ -128,31 +128,31 @@ async def service_cases(broker_url: str, log_dir: Path) -> list[CaseResult]:
     results = []
     async with pipeline(broker_url, log_dir / "services") as pipe:
         results.append(await _restart(pipe, "agency SIGTERMed mid-flight, restarted", kill=False))
-        results.append(
-            await _restart(
-                pipe, "agency SIGKILLed mid-stream, restarted", kill=True, note=IN_PROCESS_STORE
-            )
-        )
+        results.append(await _restart(pipe, "agency SIGKILLed mid-stream, restarted", kill=True))
     return results
 
 
-async def _restart(pipe: Pipeline, case: str, *, kill: bool, note: str = "") -> CaseResult:
+async def _restart(pipe: Pipeline, case: str, *, kill: bool) -> CaseResult:
     pipe.sent = []
     writing = asyncio.create_task(pipe.stream(60, every=0.01))
     await asyncio.sleep(1.0)
+    note = ""
     if kill:
         pipe.agency.kill()
     else:
         code = await pipe.agency.terminate()
         graceful = '"service.stopped"' in pipe.agency.log_tail(20000)
-        note = "stopped gracefully" if graceful else f"no graceful stop (exit code {code})"
+        note = "stopped gracefully; " if graceful else f"no graceful stop (exit code {code}); "
     await writing
     restarted = time.monotonic()
     pipe.agency.start()
     await pipe.agency.wait_ready()
     recover = await pipe.probe(restarted)
     await pipe.settle(timeout=30)
-    return pipe.result(case, recover, note)
+    result = pipe.result(case, recover)
+    gone = await pipe.forgotten()
+    result.note = note + IN_PROCESS_STORE.format(gone=gone, sent=result.sent)
+    return result
 
 
 async def broker_cut_case(broker_url: str, log_dir: Path) -> list[CaseResult]:

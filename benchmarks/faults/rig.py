@@ -104,7 +104,12 @@ class Pipeline:
     notify: ServiceProcess
     receiver: WebhookReceiver
     client: httpx.AsyncClient
+    others: list[ServiceProcess] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
+
+    @property
+    def services(self) -> list[ServiceProcess]:
+        return [self.agency, self.notify, *self.others]
 
     async def register(self) -> str | None:
         """Register one agency; its id when the service acknowledged it (HTTP 201)."""
@@ -132,6 +137,14 @@ class Pipeline:
                 await at[i]()
             await self.register()
             await asyncio.sleep(every)
+
+    async def forgotten(self) -> int:
+        """How many acknowledged agencies the agency service no longer knows (HTTP 404)."""
+        gone = 0
+        for agency_id in self.sent:
+            answer = await self.client.get(f"{self.agency.url}/agencies/{agency_id}")
+            gone += answer.status_code == 404
+        return gone
 
     def delivered(self, agency_id: str) -> bool:
         return any(h.event.get("subject") == agency_id for h in self.receiver.accepted)
@@ -189,20 +202,29 @@ def service_env(broker_url: str, **extra: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def pipeline(
-    broker_url: str, log_dir: Path, notify_env: dict[str, str] | None = None
+    broker_url: str,
+    log_dir: Path,
+    notify_env: dict[str, str] | None = None,
+    others: tuple[str, ...] = (),
 ) -> AsyncIterator[Pipeline]:
-    """Start agency and notify on ``broker_url``; subscribe a receiver; stop all at the end."""
+    """Start agency and notify on ``broker_url``; subscribe a receiver; stop all at the end.
+
+    Args:
+        others: more services to run beside them (``mou``, ``mall``: consumers of agency events).
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
     env = service_env(broker_url)
     agency = ServiceProcess("agency", env, log_dir / "agency.log")
     notify = ServiceProcess(
         "notify", {**env, **NOTIFY_ENV, **(notify_env or {})}, log_dir / "notify.log"
     )
+    extra = [ServiceProcess(name, env, log_dir / f"{name}.log") for name in others]
+    everyone = [agency, notify, *extra]
     async with WebhookReceiver() as receiver, httpx.AsyncClient(timeout=10) as client:
         try:
-            agency.start()
-            notify.start()
-            await asyncio.gather(agency.wait_ready(), notify.wait_ready())
+            for service in everyone:
+                service.start()
+            await asyncio.gather(*(s.wait_ready() for s in everyone))
             answer = await client.post(
                 f"{notify.url}/subscriptions",
                 json={"url": receiver.url, "event_types": ["agency.*"]},
@@ -210,6 +232,6 @@ async def pipeline(
             )
             answer.raise_for_status()
             receiver.trust(answer.json()["secret"])
-            yield Pipeline(agency, notify, receiver, client)
+            yield Pipeline(agency, notify, receiver, client, extra)
         finally:
-            await asyncio.gather(agency.terminate(), notify.terminate())
+            await asyncio.gather(*(s.terminate() for s in everyone))

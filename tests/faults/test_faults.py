@@ -51,7 +51,7 @@ async def test_a_service_sigtermed_loses_nothing_and_a_sigkill_loses_only_by_des
     sigterm = by_case["agency SIGTERMed mid-flight, restarted"]
     _recovered_without_loss(sigterm)
     assert sigterm.duplicated == 0
-    assert sigterm.note == "stopped gracefully"
+    assert sigterm.note.startswith("stopped gracefully;"), sigterm.note
     sigkill = by_case["agency SIGKILLed mid-stream, restarted"]
     assert sigkill.duplicated == 0
     assert sigkill.recover_seconds is not None and sigkill.recover_seconds < RECOVER_WITHIN
