@@ -8,13 +8,13 @@ root and RabbitMQ's scripts). Default: all. Uses the test run's own vhost on RAB
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import tempfile
 from pathlib import Path
 
 from benchmarks.faults import cases
 from benchmarks.faults.report import CaseResult, table
+from shared.cli import OperatorParser
 from shared.logging import configure_logging
 
 GROUPS = ("webhooks", "services", "cut", "broker")
@@ -37,10 +37,13 @@ async def run(groups: list[str], log_dir: Path) -> list[CaseResult]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.faults", description=__doc__)
-    parser.add_argument("groups", nargs="*", choices=[*GROUPS, []], default=list(GROUPS))
+    parser = OperatorParser(prog="python -m benchmarks.faults", description=__doc__)
+    parser.add_argument("groups", nargs="*", metavar="case", help=f"any of {', '.join(GROUPS)}")
     parser.add_argument("--logs", type=Path, default=None, help="keep the services' logs here")
     args = parser.parse_args(argv)
+    unknown = [g for g in args.groups if g not in GROUPS]
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
     configure_logging("faults", level="WARNING", fmt="console")
     log_dir = args.logs or Path(tempfile.mkdtemp(prefix="mpp-faults-"))
     results = asyncio.run(run(args.groups or list(GROUPS), log_dir))

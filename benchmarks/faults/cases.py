@@ -63,7 +63,7 @@ async def webhook_and_poison_cases(broker_url: str, log_dir: Path) -> list[CaseR
             receiver.default = Reply(500)
 
         async def hang() -> None:
-            receiver.default = Reply(204, delay=3.0)
+            receiver.default = Reply(204, delay=4.0)
 
         async def heal() -> None:
             receiver.default = Reply(204)
@@ -71,7 +71,7 @@ async def webhook_and_poison_cases(broker_url: str, log_dir: Path) -> list[CaseR
         results.append(await _outage(pipe, "receiver answers 500 for a while", fail, heal))
         results.append(
             await _outage(
-                pipe, "receiver hangs past the 1 s timeout", hang, heal, note=AT_LEAST_ONCE
+                pipe, "receiver hangs past notify's 2 s timeout", hang, heal, note=AT_LEAST_ONCE
             )
         )
         results.append(await _gone(pipe))

@@ -39,7 +39,7 @@ async def test_poison_and_failing_hanging_and_gone_receivers(rabbitmq: str, tmp_
     failing = by_case["receiver answers 500 for a while"]
     _recovered_without_loss(failing)
     assert failing.duplicated == 0
-    _recovered_without_loss(by_case["receiver hangs past the 1 s timeout"])
+    _recovered_without_loss(by_case["receiver hangs past notify's 2 s timeout"])
     gone = by_case["receiver answers 410 Gone"]
     assert gone.received <= 6, "nothing after the 410 but the one answered 410 is delivered"
 
