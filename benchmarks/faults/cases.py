@@ -176,9 +176,9 @@ async def own_broker_cases(log_dir: Path) -> list[CaseResult]:
         async with pipeline(node.url, log_dir / "own-broker") as pipe:
             stopped = await _outage(
                 pipe,
-                "broker stopped (rabbitmqctl stop) mid-stream",
-                lambda: asyncio.to_thread(node.stop),
-                lambda: _restart_node(node),
+                "broker stopped (rabbitmqctl stop_app, start_app) mid-stream",
+                lambda: asyncio.to_thread(node.stop_app),
+                lambda: asyncio.to_thread(node.start_app),
             )
             killed = await _outage(
                 pipe,

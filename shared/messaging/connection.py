@@ -164,7 +164,7 @@ class FailoverConnection(RobustConnection):
         closing = getattr(self, "_close_called", True) or getattr(self, "_close_in_progress", True)
         starting_attempt = value is None and not closing
         if starting_attempt:
-            if self._attempts:
+            if self._attempts and len(self.nodes.urls) > 1:
                 self.url = URL(self.nodes.advance())
                 log.warning("broker.failing_over", url=redact(self.nodes.url))
             self._attempts += 1

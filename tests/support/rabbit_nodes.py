@@ -165,6 +165,14 @@ class RabbitNode:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
 
+    def stop_app(self) -> None:
+        """Stop RabbitMQ on this node but keep its Erlang VM: connections close, ports shut."""
+        self.ctl("stop_app")
+
+    def start_app(self) -> None:
+        self.ctl("start_app")
+        self.wait_started()
+
     def stop(self, timeout: float = 60) -> None:
         """Stop gracefully (``rabbitmqctl stop``), killing it if that does not work."""
         if not self.running:
