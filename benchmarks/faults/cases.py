@@ -147,7 +147,7 @@ async def _restart(pipe: Pipeline, case: str, *, kill: bool) -> CaseResult:
     restarted = time.monotonic()
     pipe.agency.start()
     await pipe.agency.wait_ready()
-    recover = await pipe.probe(restarted)
+    recover = await pipe.probe(restarted, whole=not kill)
     await pipe.settle(timeout=30)
     result = pipe.result(case, recover)
     gone = await pipe.forgotten()

@@ -14,8 +14,8 @@ class CaseResult:
         sent: writes the platform acknowledged (HTTP 201), each one event.
         received: distinct events the subscriber accepted.
         duplicated: deliveries the subscriber accepted beyond the first of each event.
-        recover_seconds: from the fault's end to the first event written afterwards
-            reaching the subscriber (None: it never did).
+        recover_seconds: from the fault's end until the subscriber has every event sent so
+            far and one written afterwards (None: it never had).
         note: why a loss or a duplicate is by design, when it is.
     """
 

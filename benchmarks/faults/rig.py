@@ -149,19 +149,24 @@ class Pipeline:
     def delivered(self, agency_id: str) -> bool:
         return any(h.event.get("subject") == agency_id for h in self.receiver.accepted)
 
-    async def probe(self, since: float, timeout: float = 60) -> float | None:
-        """Write events until one reaches the subscriber; seconds from ``since`` to then."""
+    async def probe(self, since: float, timeout: float = 60, whole: bool = True) -> float | None:
+        """Seconds from ``since`` until a new event and every one before it has arrived.
+
+        Writes one event (retrying while the service refuses), then waits for the whole
+        backlog: a fault's cost is when the subscriber is whole again, not the first arrival.
+        ``whole=False`` waits for the new event only (where earlier ones may be lost by design).
+        """
         deadline = time.monotonic() + timeout
-        pending: list[str] = []
-        while time.monotonic() < deadline:
-            agency_id = await self.register()
-            if agency_id:
-                pending.append(agency_id)
-            for _ in range(10):
-                if any(self.delivered(p) for p in pending):
-                    return time.monotonic() - since
-                await asyncio.sleep(0.1)
-        return None
+        while await self.register() is None:
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.2)
+        waited_for = self.sent if whole else self.sent[-1:]
+        while not all(self.delivered(s) for s in waited_for):
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.1)
+        return time.monotonic() - since
 
     async def settle(self, timeout: float = 60) -> None:
         """Wait until every sent event arrived (or ``timeout``), then for stragglers."""
