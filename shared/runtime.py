@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiormq.exceptions
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel
@@ -23,13 +22,11 @@ from shared.background import cancel_and_wait
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
 from shared.logging import correlation_scope, get_logger
 from shared.messaging.connection import (
-    BrokerRefused,
     Nodes,
     broker_urls,
     connect_first,
     failover_broker,
     redact,
-    refusal,
 )
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.publisher import EventPublisher
@@ -159,17 +156,10 @@ class ServiceRuntime:
         for step in self.setup:
             await step()
         await self._connect_broker()
-        try:
-            await declare_events_exchange(self.broker)
-            for consumer in self.consumers:
-                await declare_consumer_queue(self.broker, consumer.queue, consumer.channel)
-            await self.broker.start()
-        except aiormq.exceptions.AMQPError as exc:
-            url = self.nodes.url if self.nodes else self.settings.rabbitmq_url
-            cause = refusal(exc, url)
-            if cause is None:
-                raise
-            raise BrokerRefused(f"RabbitMQ at {redact(url)}: {cause}") from exc
+        await declare_events_exchange(self.broker)
+        for consumer in self.consumers:
+            await declare_consumer_queue(self.broker, consumer.queue, consumer.channel)
+        await self.broker.start()
         if self.relay is not None:
             self.relay.start()
         for task in self.periodic:
