@@ -297,9 +297,30 @@ class OutboxRelay:
         for collection in self._collections:
             ids = sorted(hints.get(collection.name, ()))
             for start in range(0, len(ids), LEASE_BATCH):
-                for document in await self._lease(collection, ids[start : start + LEASE_BATCH]):
-                    published += await self._publish_document(collection, document)
+                leased = await self._lease(collection, ids[start : start + LEASE_BATCH])
+                for index, document in enumerate(leased):
+                    try:
+                        published += await self._publish_document(collection, document)
+                    except BaseException:
+                        # the rest of the batch would wait out its lease after the broker is back
+                        await self._release(collection, leased[index + 1 :])
+                        raise
         return published
+
+    async def _release(self, collection: Collection, documents: list[dict[str, Any]]) -> None:
+        """Give up the leases on ``documents`` (ours still), so the next pass takes them at once."""
+        if not documents:
+            return
+        try:
+            await collection.update_many(
+                {
+                    "_id": {"$in": [d["_id"] for d in documents]},
+                    LEASE_OWNER: documents[0][LEASE_OWNER],
+                },
+                {"$unset": {LEASE: "", LEASE_OWNER: ""}},
+            )
+        except Exception as error:  # the store is away too: the leases expire by themselves
+            log.warning("outbox.release_failed", error=repr(error))
 
     async def _lease(self, collection: Collection, ids: list[str]) -> list[dict[str, Any]]:
         """Take a lease on those of ``ids`` that have pending events and no live lease.
@@ -318,7 +339,7 @@ class OutboxRelay:
             {"$set": {LEASE: now + self._lease_span, LEASE_OWNER: token}},
         )
         leased: list[dict[str, Any]] = await collection.find(
-            {LEASE_OWNER: token}, {PENDING: 1}
+            {LEASE_OWNER: token}, {PENDING: 1, LEASE_OWNER: 1}
         ).to_list(None)
         return leased
 

@@ -16,12 +16,18 @@ from typing import Any
 
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from shared.background import cancel_and_wait
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
 from shared.events.wire import event_envelope_model, match_the_wire
 from shared.logging import correlation_scope, get_logger
+from shared.messaging.connection import (
+    Nodes,
+    broker_urls,
+    connect_first,
+    failover_broker,
+    redact,
+)
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.identity import configure_identities
 from shared.messaging.publisher import EventPublisher, amqp_user
@@ -69,6 +75,7 @@ class ServiceRuntime:
     storage: Storage
     broker: RabbitBroker
     publisher: EventPublisher
+    nodes: Nodes | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     periodic: list[PeriodicTask] = field(default_factory=list)
@@ -90,8 +97,8 @@ class ServiceRuntime:
         storage = storage or connect(
             settings.mongodb_url, settings.mongodb_database or f"mpp_{name}"
         )
-        broker = RabbitBroker(
-            settings.rabbitmq_url,
+        broker, nodes = failover_broker(
+            broker_urls(settings.rabbitmq_url),
             reconnect_interval=settings.broker_reconnect_seconds,
             graceful_timeout=settings.shutdown_grace_seconds,
             app_id=f"mpp-{name}",
@@ -104,8 +111,9 @@ class ServiceRuntime:
             settings=settings,
             storage=storage,
             broker=broker,
+            nodes=nodes,
             publisher=EventPublisher(
-                broker, service=name, user_id=amqp_user(settings.rabbitmq_url)
+                broker, service=name, user_id=amqp_user(broker_urls(settings.rabbitmq_url)[0])
             ),
         )
 
@@ -193,19 +201,14 @@ class ServiceRuntime:
         return {"broker": bool(broker_ok), "database": database_ok}
 
     async def _connect_broker(self) -> None:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((ConnectionError, OSError, TimeoutError)),
-            wait=wait_exponential(multiplier=0.5, max=5),
-            stop=stop_after_delay(self.settings.broker_connect_timeout_seconds),
-            reraise=True,
-            before_sleep=lambda state: log.warning(
-                "broker.unreachable",
-                url=_redact(self.settings.rabbitmq_url),
-                attempt=state.attempt_number,
-            ),
-        ):
-            with attempt:
-                await self.broker.connect()
+        """Connect to the first node that answers; fail at once on a refusal (see connection)."""
+        nodes = self.nodes or Nodes(broker_urls(self.settings.rabbitmq_url))
+        await connect_first(
+            nodes,
+            lambda _url: self.broker.connect(),
+            deadline_seconds=self.settings.broker_connect_timeout_seconds,
+        )
+        log.info("broker.connected", url=redact(nodes.url))
 
     async def _every(self, task: PeriodicTask) -> None:
         while True:
@@ -215,10 +218,3 @@ class ServiceRuntime:
                 except Exception:
                     log.exception("periodic.failed", task=task.name)
             await asyncio.sleep(task.interval_seconds)
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "//" in url:
-        scheme, rest = url.split("//", 1)
-        return f"{scheme}//***@{rest.split('@', 1)[1]}"
-    return url

@@ -7,10 +7,10 @@ code; a test fails when docs/events.md is out of date.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from shared.cli import OperatorParser, fail
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES, event_source
 from shared.events.examples import EXAMPLES
 
@@ -99,11 +99,26 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DEFAULT_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render())
-    print(path)
+    parser = OperatorParser(
+        prog="python -m shared.events.docs",
+        description="Render the event catalogue as Markdown.",
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=DEFAULT_PATH,
+        type=Path,
+        help=f"the Markdown file to write (default: {DEFAULT_PATH})",
+    )
+    args = parser.parse_args(argv)
+    if args.path.is_dir():
+        fail(f"{args.path} is a directory; name the Markdown file to write", prog=parser.prog)
+    try:
+        args.path.parent.mkdir(parents=True, exist_ok=True)
+        args.path.write_text(render())
+    except OSError as exc:
+        fail(f"cannot write {args.path}: {exc.strerror or exc}", prog=parser.prog)
+    print(args.path)
     return 0
 
 

@@ -1,16 +1,17 @@
 """Write the JSON Schema of every event type: ``python -m shared.events.schema [OUT_DIR]``.
 
-Each file ``<type>.schema.json`` describes the whole CloudEvent with that type's ``data``,
-so a subscriber in any language can validate what it receives.
+``OUT_DIR`` defaults to ``schemas``. Each file ``<type>.schema.json`` describes the whole
+CloudEvent with that type's ``data``, so a subscriber in any language can validate what it
+receives.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from shared.cli import OperatorParser, fail
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES, event_source
 from shared.events.envelope import CloudEvent
 
@@ -44,9 +45,21 @@ def write_schemas(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    out_dir = Path(args[0]) if args else Path("schemas")
-    for path in write_schemas(out_dir):
+    parser = OperatorParser(
+        prog="python -m shared.events.schema",
+        description="Write <type>.schema.json, the JSON Schema of each event type's CloudEvent.",
+    )
+    parser.add_argument(
+        "out_dir", nargs="?", default="schemas", type=Path, help="where to write (default: schemas)"
+    )
+    args = parser.parse_args(argv)
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        fail(f"{args.out_dir} exists and is not a directory", prog=parser.prog)
+    try:
+        written = write_schemas(args.out_dir)
+    except OSError as exc:
+        fail(f"cannot write into {args.out_dir}: {exc.strerror or exc}", prog=parser.prog)
+    for path in written:
         print(path)
     return 0
 

@@ -18,6 +18,7 @@ from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.http.ratelimit import AuthFailureLimiter
 from shared.http.server import server_limits
 from shared.logging import configure_logging, get_logger
+from shared.messaging.connection import check_broker_or_exit
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.tracing import instrument_app
@@ -79,7 +80,12 @@ def create_app(
 
 
 def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
-    """Run ``app`` under uvicorn until SIGINT/SIGTERM, then shut down gracefully."""
+    """Run ``app`` under uvicorn until SIGINT/SIGTERM, then shut down gracefully.
+
+    The broker is checked first, so a wrong password or virtual host ends start-up at once
+    with one line instead of a lifespan traceback.
+    """
+    check_broker_or_exit(settings.rabbitmq_url, settings.broker_connect_timeout_seconds)
     uvicorn.run(
         app,
         host=settings.host,

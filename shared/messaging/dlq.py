@@ -13,13 +13,25 @@ as the operator (``OPERATOR_RABBITMQ_URL`` from ``python -m shared.messaging.pro
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
 
 import aio_pika
-from aio_pika.abc import AbstractChannel
+import aiormq.exceptions
+from aio_pika.abc import AbstractChannel, AbstractConnection
+
+from shared.cli import OperatorParser, fail
+from shared.messaging.connection import (
+    BrokerStartupError,
+    Nodes,
+    broker_urls,
+    connect_first,
+    redact,
+)
+
+CONNECT_DEADLINE_SECONDS = 5.0
+"""An operator at a prompt wants an answer, not start-up's minute of retries."""
 
 DEFAULT_QUEUES = ("mou.agencies", "mall.agencies", "mall.mous", "notify.events")
 
@@ -27,7 +39,7 @@ DEFAULT_QUEUES = ("mou.agencies", "mall.agencies", "mall.mous", "notify.events")
 async def dead_letter_depths(url: str, queues: tuple[str, ...] = DEFAULT_QUEUES) -> dict[str, int]:
     """How many messages wait in each queue's DLQ (-1 where the DLQ does not exist)."""
     depths: dict[str, int] = {}
-    connection = await aio_pika.connect(url)
+    connection = await _connect(url)
     async with connection:
         for queue in queues:
             channel = await connection.channel()
@@ -45,10 +57,13 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
     Returns how many were moved.
     """
     moved = 0
-    connection = await aio_pika.connect(url)
+    connection = await _connect(url)
     async with connection:
         channel: AbstractChannel = await connection.channel(publisher_confirms=True)
-        dead_letters = await channel.declare_queue(f"{queue}.dlq", passive=True)
+        try:
+            dead_letters = await channel.declare_queue(f"{queue}.dlq", passive=True)
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            raise LookupError(_no_such_dlq(queue, url)) from None
         # Only what is there now: a letter that fails again is back before the loop ends.
         present = dead_letters.declaration_result.message_count or 0
         limit = present if limit is None else min(limit, present)
@@ -78,25 +93,57 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
     return moved
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.messaging.dlq", description=__doc__)
-    parser.add_argument(
-        "--url", default=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/")
+async def _connect(url: str) -> AbstractConnection:
+    """The first node of ``url`` (comma-separated like RABBITMQ_URL) that answers."""
+    nodes = Nodes(broker_urls(url))
+    return await connect_first(
+        nodes,
+        aio_pika.connect,
+        deadline_seconds=CONNECT_DEADLINE_SECONDS,
+        max_wait=1.0,
+        log_retries=False,
+        deadline_setting=None,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+
+
+def _no_such_dlq(queue: str, url: str) -> str:
+    known = ", ".join(DEFAULT_QUEUES)
+    return (
+        f"there is no dead-letter queue {queue}.dlq at {redact(url)}"
+        f" (a consumer queue declares its DLQ on start; the services' queues: {known})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = OperatorParser(prog="python -m shared.messaging.dlq", description=__doc__)
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"),
+        help="the broker (default: RABBITMQ_URL); comma-separated URLs are tried in order",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OperatorParser)
     commands.add_parser("list", help="the depth of every consumer queue's DLQ")
     replay_parser = commands.add_parser("replay", help="move dead letters back to their queue")
     replay_parser.add_argument("queue", help="the consumer queue, e.g. mall.mous")
-    replay_parser.add_argument("--limit", type=int, default=None)
+    replay_parser.add_argument("--limit", type=positive_count, default=None)
     args = parser.parse_args(argv)
-
-    if args.command == "list":
-        for queue, depth in asyncio.run(dead_letter_depths(args.url)).items():
-            print(f"{queue}.dlq\t{'absent' if depth < 0 else depth}")
-        return 0
-    moved = asyncio.run(replay(args.url, args.queue, args.limit))
+    try:
+        if args.command == "list":
+            for queue, depth in asyncio.run(dead_letter_depths(args.url)).items():
+                print(f"{queue}.dlq\t{'absent' if depth < 0 else depth}")
+            return 0
+        moved = asyncio.run(replay(args.url, args.queue, args.limit))
+    except (BrokerStartupError, LookupError, ValueError) as exc:
+        fail(str(exc).strip("'\""), prog=parser.prog)
     print(f"moved {moved} message(s) from {args.queue}.dlq back to {args.queue}")
     return 0
+
+
+def positive_count(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
 
 
 if __name__ == "__main__":

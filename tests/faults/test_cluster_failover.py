@@ -1,0 +1,110 @@
+"""A three-node RabbitMQ cluster of the test's own; the node leading the quorum queues dies.
+
+All four services run as processes with ``RABBITMQ_URL`` listing the three nodes. Mid-stream
+the node that leads most of the services' quorum queues is SIGKILLed: the services fail over
+to the next node, the queues elect new leaders, and every event still reaches the subscriber
+exactly once. The cluster is stopped and removed at the end whatever happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks.faults.report import table
+from benchmarks.faults.rig import Pipeline, pipeline
+from tests.faults.expectations import recovered_in_time
+from tests.support import rabbit_nodes
+from tests.support.rabbit_nodes import RabbitCluster, RabbitNode
+
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.skipif(rabbit_nodes.available() is not None, reason=str(rabbit_nodes.available())),
+]
+
+SERVICE_QUEUES = ("mou.agencies", "mall.agencies", "notify.events")
+READY_WITHIN = 30.0
+
+
+def _queues(node: RabbitNode) -> list[dict[str, object]]:
+    output = node.ctl("list_queues", "name", "leader", "messages", "--formatter", "json")
+    parsed: list[dict[str, object]] = json.loads(output)
+    return parsed
+
+
+def _leading_node(cluster: RabbitCluster) -> RabbitNode:
+    leaders = Counter(
+        str(q["leader"]) for q in _queues(cluster.nodes[0]) if q["name"] in SERVICE_QUEUES
+    )
+    name = leaders.most_common(1)[0][0]
+    return next(node for node in cluster.nodes if node.name == name)
+
+
+async def _seconds_until_all_ready(pipe: Pipeline, since: float) -> float:
+    async with httpx.AsyncClient(timeout=2) as client:
+        pending = {s.name: s.url for s in pipe.services}
+        while pending and time.monotonic() - since < 60:
+            for name, url in list(pending.items()):
+                try:
+                    if (await client.get(f"{url}/readyz")).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            await asyncio.sleep(0.2)
+    assert not pending, f"not ready 60 s after the kill: {pending}"
+    return time.monotonic() - since
+
+
+async def _drained(node: RabbitNode, timeout: float = 30) -> dict[object, object]:
+    """The queues' depths once the consumers have emptied them (or after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        depths = {q["name"]: q["messages"] for q in await asyncio.to_thread(_queues, node)}
+        if all(depths.get(q) == 0 for q in SERVICE_QUEUES) or time.monotonic() > deadline:
+            return depths
+        await asyncio.sleep(1)
+
+
+async def test_killing_the_node_leading_the_quorum_queues_loses_nothing_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    with RabbitCluster.started(size=3) as cluster:
+        urls = ",".join(cluster.urls)
+        # A generous webhook timeout: a retry after a slow answer is a duplicate by contract
+        # (at least once), and this test is about the broker, not a slow receiver.
+        slow_ok = {"WEBHOOK_TIMEOUT_SECONDS": "10", "WEBHOOK_LEASE_SECONDS": "30"}
+        async with pipeline(urls, tmp_path, notify_env=slow_ok, others=("mou", "mall")) as pipe:
+            await pipe.stream(15)
+            leader = await asyncio.to_thread(_leading_node, cluster)
+            await asyncio.to_thread(leader.kill)
+            killed = time.monotonic()
+            await asyncio.sleep(0.5)  # let every service notice before readiness is polled
+            ready, recover = await asyncio.gather(
+                _seconds_until_all_ready(pipe, killed), pipe.probe(killed)
+            )
+            await pipe.stream(15)
+            await pipe.settle()
+            result = pipe.result(
+                f"quorum leader {leader.name.split('@')[0]} SIGKILLed (3-node cluster)",
+                recover,
+                f"all four services ready {ready:.1f} s after the kill",
+            )
+            print("\n" + table([result]))
+
+            survivor = next(node for node in cluster.nodes if node is not leader)
+            depths = await _drained(survivor)
+
+    assert result.lost == 0, result
+    assert result.duplicated == 0, result
+    assert ready < READY_WITHIN, result
+    assert result.recover_seconds is not None, result
+    for queue in SERVICE_QUEUES:
+        assert depths[queue] == 0, f"{queue} still holds {depths[queue]}: {depths}"
+        assert depths[f"{queue}.dlq"] == 0, f"{queue}.dlq: {depths}"
+    recovered_in_time(READY_WITHIN, result)
