@@ -35,6 +35,7 @@ NOTIFY_ENV = {
     "WEBHOOK_TIMEOUT_SECONDS": "2",
     "WEBHOOK_LEASE_SECONDS": "10",
     "WEBHOOK_POLL_SECONDS": "0.2",
+    "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receivers are on loopback (egress policy)
 }
 
 
