@@ -187,7 +187,7 @@ async def test_a_last_event_id_that_is_not_a_log_position_is_422_naming_it(
 ) -> None:
     mall.app.state.dashboard.mpp_notify_url = "http://127.0.0.1:9"  # never reached
     for value in (b"abc", b"-1", "\u0663".encode()):  # ARABIC-INDIC DIGIT THREE, as UTF-8
-        answer = await mall.client.get("/dashboard/feed", headers={"Last-Event-ID": value})
+        answer = await mall.client.get("/dashboard/feed", headers={b"Last-Event-ID": value})
         assert answer.status_code == 422, (value, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
         assert "Last-Event-ID" in answer.text
