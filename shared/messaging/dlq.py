@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import sys
+from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
 from aio_pika.abc import AbstractChannel
@@ -75,10 +76,33 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
     return moved
 
 
+def default_url() -> str:
+    """``OPERATOR_RABBITMQ_URL`` (provisioning's impersonator, who may replay), else
+    ``RABBITMQ_URL``, else guest in the platform's vhost ``MPP_VHOST`` (default ``mpp``, as
+    ``scripts/run`` provisions it): never the broker's root vhost, where no service runs."""
+    vhost = os.environ.get("MPP_VHOST") or "mpp"
+    return (
+        os.environ.get("OPERATOR_RABBITMQ_URL")
+        or os.environ.get("RABBITMQ_URL")
+        or f"amqp://guest:guest@localhost:5672/{quote(vhost, safe='')}"
+    )
+
+
+def _vhost_of(url: str) -> str:
+    return unquote(urlsplit(url).path[1:]) or "/"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.messaging.dlq", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.messaging.dlq",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
-        "--url", default=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/")
+        "--url",
+        default=default_url(),
+        help="AMQP URL with the platform's vhost; default OPERATOR_RABBITMQ_URL, RABBITMQ_URL, "
+        "or guest on localhost in vhost MPP_VHOST (mpp)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="the depth of every consumer queue's DLQ")
@@ -86,10 +110,23 @@ def main(argv: list[str] | None = None) -> int:
     replay_parser.add_argument("queue", help="the consumer queue, e.g. mall.mous")
     replay_parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
+    try:
+        return _command(args)
+    except (OSError, aio_pika.exceptions.AMQPError) as error:
+        where = urlsplit(args.url)
+        print(
+            f"dlq: cannot use {where.hostname}:{where.port or 5672}, vhost {_vhost_of(args.url)}:"
+            f" {type(error).__name__} {error} (does the vhost exist, may the user open it?)",
+            file=sys.stderr,
+        )
+        return 1
 
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "list":
         for queue, depth in asyncio.run(dead_letter_depths(args.url)).items():
-            print(f"{queue}.dlq\t{'absent' if depth < 0 else depth}")
+            absent = f"absent from vhost {_vhost_of(args.url)}"
+            print(f"{queue}.dlq\t{absent if depth < 0 else depth}")
         return 0
     moved = asyncio.run(replay(args.url, args.queue, args.limit))
     print(f"moved {moved} message(s) from {args.queue}.dlq back to {args.queue}")
