@@ -209,3 +209,13 @@ async def test_a_feed_request_notify_refuses_is_relayed_as_its_4xx_not_a_503(
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["detail"] == "types: no such type"
+
+
+async def test_the_dashboard_asks_the_browser_for_nothing_the_service_cannot_serve(
+    mall: RunningService,
+) -> None:
+    page = (await mall.client.get("/dashboard")).text
+    # without an icon of its own, every browser asks for /favicon.ico: a 404 in its console
+    assert re.search(r'<link rel="icon" href="data:', page)
+    for url in re.findall(r'(?:href|src)="(/[^"]*)"', page):
+        assert (await mall.client.get(url)).status_code == 200, url
