@@ -11,6 +11,7 @@ import os
 import subprocess
 from urllib.parse import unquote, urlsplit
 
+import aio_pika
 import pytest
 
 from shared.messaging.provision import deprovision
@@ -77,3 +78,28 @@ def test_users_are_named_after_the_vhost_so_two_runs_never_rotate_each_others() 
         assert f"agency={vhost}-agency" in run.stderr
     finally:
         deprovision(BASE_RABBITMQ_URL, prefix=f"{vhost}-")
+        (ROOT / ".run" / f"broker-{vhost}.env").unlink(missing_ok=True)
+
+
+async def test_the_operator_can_replay_dead_letters_with_the_urls_run_leaves_for_them() -> None:
+    vhost = urlsplit(RABBITMQ_URL).path.lstrip("/") or "unused"
+    env_file = ROOT / ".run" / f"broker-{vhost}.env"
+    try:
+        run = _run(MPP_VHOST=vhost, RABBITMQ_ADMIN_URL=BASE_RABBITMQ_URL)
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert str(env_file.relative_to(ROOT)) in run.stderr
+        assert env_file.stat().st_mode & 0o777 == 0o600, "passwords: the owner's eyes only"
+        lines = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+        assert lines["MPP_BROKER_IDENTITIES"] == (
+            f"agency={vhost}-agency,mou={vhost}-mou,mall={vhost}-mall,notify={vhost}-notify"
+        )
+        operator = await aio_pika.connect(lines["OPERATOR_RABBITMQ_URL"])
+        async with operator:  # the impersonator may publish as the agency's identity
+            channel = await operator.channel(publisher_confirms=True)
+            queue = await channel.declare_queue(exclusive=True)
+            await channel.default_exchange.publish(
+                aio_pika.Message(b"{}", user_id=f"{vhost}-agency"), routing_key=queue.name
+            )
+    finally:
+        deprovision(BASE_RABBITMQ_URL, prefix=f"{vhost}-")
+        env_file.unlink(missing_ok=True)
