@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
 import aiormq.exceptions
@@ -106,6 +107,22 @@ async def _connect(url: str) -> AbstractConnection:
     )
 
 
+def default_url() -> str:
+    """``OPERATOR_RABBITMQ_URL`` (provisioning's impersonator, who may replay), else
+    ``RABBITMQ_URL``, else guest in the platform's vhost ``MPP_VHOST`` (default ``mpp``, as
+    ``scripts/run`` provisions it): never the broker's root vhost, where no service runs."""
+    vhost = os.environ.get("MPP_VHOST") or "mpp"
+    return (
+        os.environ.get("OPERATOR_RABBITMQ_URL")
+        or os.environ.get("RABBITMQ_URL")
+        or f"amqp://guest:guest@localhost:5672/{quote(vhost, safe='')}"
+    )
+
+
+def _vhost_of(url: str) -> str:
+    return unquote(urlsplit(broker_urls(url)[0]).path[1:]) or "/"
+
+
 def _no_such_dlq(queue: str, url: str) -> str:
     known = ", ".join(DEFAULT_QUEUES)
     return (
@@ -118,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = OperatorParser(prog="python -m shared.messaging.dlq", description=__doc__)
     parser.add_argument(
         "--url",
-        default=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"),
-        help="the broker (default: RABBITMQ_URL); comma-separated URLs are tried in order",
+        default=default_url(),
+        help="the broker with the platform's vhost; default OPERATOR_RABBITMQ_URL, RABBITMQ_URL,"
+        " or guest on localhost in vhost MPP_VHOST (mpp); comma-separated URLs are tried in order",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OperatorParser)
     commands.add_parser("list", help="the depth of every consumer queue's DLQ")
@@ -130,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             for queue, depth in asyncio.run(dead_letter_depths(args.url)).items():
-                print(f"{queue}.dlq\t{'absent' if depth < 0 else depth}")
+                absent = f"absent from vhost {_vhost_of(args.url)}"
+                print(f"{queue}.dlq\t{absent if depth < 0 else depth}")
             return 0
         moved = asyncio.run(replay(args.url, args.queue, args.limit))
     except (BrokerStartupError, LookupError, ValueError) as exc:

@@ -11,13 +11,15 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from services.mall.bootstrap import build_app
 from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.notify import running_notify
-from tests.support.servers import RunningService, run_service
+from tests.support.servers import RunningService, run_service, serve
 
 pytestmark = pytest.mark.broker
 
@@ -178,3 +180,42 @@ async def test_the_feed_is_503_when_notify_cannot_be_reached(mall: RunningServic
     answer = await mall.client.get("/dashboard/feed")
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_last_event_id_that_is_not_a_log_position_is_422_naming_it(
+    mall: RunningService,
+) -> None:
+    mall.app.state.dashboard.mpp_notify_url = "http://127.0.0.1:9"  # never reached
+    for value in (b"abc", b"-1", "\u0663".encode()):  # ARABIC-INDIC DIGIT THREE, as UTF-8
+        answer = await mall.client.get("/dashboard/feed", headers={b"Last-Event-ID": value})
+        assert answer.status_code == 422, (value, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "Last-Event-ID" in answer.text
+
+
+async def test_a_feed_request_notify_refuses_is_relayed_as_its_4xx_not_a_503(
+    mall: RunningService,
+) -> None:
+    refusing = FastAPI()
+
+    @refusing.get("/events/stream")
+    async def stream() -> JSONResponse:
+        problem = {"title": "Invalid request", "status": 422, "detail": "types: no such type"}
+        return JSONResponse(problem, status_code=422, media_type="application/problem+json")
+
+    async with serve(refusing) as notify:
+        mall.app.state.dashboard.mpp_notify_url = notify.base_url
+        answer = await mall.client.get("/dashboard/feed", params={"types": "nonsense"})
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "types: no such type"
+
+
+async def test_the_dashboard_asks_the_browser_for_nothing_the_service_cannot_serve(
+    mall: RunningService,
+) -> None:
+    page = (await mall.client.get("/dashboard")).text
+    # without an icon of its own, every browser asks for /favicon.ico: a 404 in its console
+    assert re.search(r'<link rel="icon" href="data:', page)
+    for url in re.findall(r'(?:href|src)="(/[^"]*)"', page):
+        assert (await mall.client.get(url)).status_code == 200, url

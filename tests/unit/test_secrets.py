@@ -86,7 +86,7 @@ def test_without_keys_an_ephemeral_key_is_made_with_a_warning(
 )
 def test_secrets_in_log_text_are_redacted(text: str, leak: str) -> None:
     assert leak not in redact(text)
-    assert "[redacted]" in redact(text)
+    assert "[redacted]" in redact(text) or ":***@" in redact(text)  # a URL keeps its user
 
 
 def test_the_log_processor_redacts_sensitive_fields_and_text_everywhere() -> None:

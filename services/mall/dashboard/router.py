@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sse_starlette import EventSourceResponse
 
@@ -27,6 +27,9 @@ router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 STATIC = Path(__file__).parent / "static"
 FEED_TYPES = "mall.*,mou.*,agency.*"
 PING_SECONDS = 15.0
+LOG_POSITION = r"^[0-9]+$"
+"""What ``Last-Event-ID`` may be: a log position in ASCII digits (anything else is 422 here,
+never forwarded: a non-ASCII value cannot even be sent on as a header)."""
 
 templates = Environment(
     loader=PackageLoader("services.mall.dashboard", "templates"),
@@ -80,9 +83,12 @@ async def static_file(name: str) -> HTMLResponse:
 async def feed(
     request: Request,
     types: str = Query(FEED_TYPES, max_length=500),
-    last_event_id: str | None = Header(None, alias="Last-Event-ID", max_length=20),
-) -> EventSourceResponse:
-    """notify's ``/events/stream`` relayed frame by frame; 503 if notify cannot be reached."""
+    last_event_id: str | None = Header(
+        None, alias="Last-Event-ID", max_length=20, pattern=LOG_POSITION
+    ),
+) -> Response:
+    """notify's ``/events/stream`` relayed frame by frame; notify's own 4xx answer (a filter
+    it refuses) relayed as it is; 503 if notify cannot be reached or fails."""
     settings = _settings(request)
     client = httpx.AsyncClient(
         base_url=settings.mpp_notify_url, timeout=httpx.Timeout(5.0, read=None)
@@ -99,9 +105,12 @@ async def feed(
         await client.aclose()
         raise FeedUnavailable(f"notify's live feed cannot be reached: {error}") from error
     if upstream.status_code != 200:
-        await upstream.aread()
+        body = await upstream.aread()
         await upstream.aclose()
         await client.aclose()
+        if 400 <= upstream.status_code < 500:  # the request's fault: say so, not "unavailable"
+            media_type = upstream.headers.get("content-type", "application/problem+json")
+            return Response(body, status_code=upstream.status_code, media_type=media_type)
         raise FeedUnavailable(f"notify's live feed answered {upstream.status_code}")
     return EventSourceResponse(
         _frames(upstream, client), ping=PING_SECONDS, headers={"Cache-Control": "no-cache"}
