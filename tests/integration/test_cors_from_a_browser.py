@@ -19,22 +19,13 @@ from fastapi.responses import HTMLResponse
 from playwright.async_api import Page, async_playwright
 
 from shared.storage import Storage
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.catalogue_events import agency_registered, publish
 from tests.support.notify import running_notify
 from tests.support.servers import API_KEY, serve
 
 pytestmark = pytest.mark.broker
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 FOLLOW_FEED = """
 async ([url, wanted]) => await new Promise((resolve) => {
