@@ -21,8 +21,8 @@ import time
 import aio_pika
 
 from services.notify.bootstrap import build_app
-from services.notify.consumers import QUEUE
 from services.notify.settings import STANDARD_WEBHOOKS_SCHEDULE
+from services.notify.topology import LOG_STREAM as QUEUE
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.logging import configure_logging
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME

@@ -1,10 +1,11 @@
-"""Wires the notify service: settings -> runtime -> stores -> consumer, dispatcher -> bus -> app."""
+"""Wires the notify service: settings -> runtime -> store -> broker plumbing -> bus -> app."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 
 from services.notify import SERVICE, handlers
 from services.notify.api import router as subscriptions_router
+from services.notify.broker import NotifyBroker
 from services.notify.commands import (
     CreateSubscription,
     DeleteSubscription,
@@ -22,12 +24,11 @@ from services.notify.commands import (
     RotateSecret,
     UpdateSubscription,
 )
-from services.notify.consumers import EventIntake, add_consumer
-from services.notify.deliveries import DeliveryStore
-from services.notify.dispatcher import Dispatcher
-from services.notify.eventlog import EventLog
+from services.notify.deliveries import AttemptLog
+from services.notify.delivery import Deliverer
 from services.notify.feed import StreamSettings
 from services.notify.feed import router as feed_router
+from services.notify.livelog import LiveLog
 from services.notify.metrics import (
     DISABLED_SUBSCRIPTIONS,
     PENDING_DELIVERIES,
@@ -35,13 +36,18 @@ from services.notify.metrics import (
 )
 from services.notify.repository import HealthStore, SubscriptionRepository
 from services.notify.retry import RetryPolicy
-from services.notify.settings import notify_settings_from
+from services.notify.settings import NotifySettings, notify_settings_from
+from services.notify.topology import DELAY_PREFIX, log_stream_arguments, subscription_queue_name
+from services.notify.webhook_client import build_webhook_client
+from services.notify.workers import SubscriptionWorkers
 from shared.bus import CommandBus
 from shared.errors import NotFound
 from shared.http.app import create_app
 from shared.runtime import PeriodicTask, ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.storage import Storage
+
+ATTEMPT_SWEEP_SECONDS = 3600.0
 
 
 def build_app(
@@ -50,7 +56,7 @@ def build_app(
     *,
     webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """The notify service's app, its broker, storage and dispatcher not yet started.
+    """The notify service's app, its broker plumbing, storage and workers not yet started.
 
     Args:
         settings: a plain ``ServiceSettings`` gets notify's own settings from the environment.
@@ -60,130 +66,190 @@ def build_app(
     config = notify_settings_from(settings)
     runtime = ServiceRuntime.create(SERVICE, config, storage)
     db = runtime.storage.db
-    events = EventLog(db, gap_grace_seconds=config.event_log_gap_grace_seconds)
     subscriptions = SubscriptionRepository(db)
-    deliveries = DeliveryStore(db)
+    attempts = AttemptLog(db, timedelta(days=config.attempt_retention_days))
     health = HealthStore(db)
-    for step in (events.ensure_indexes, subscriptions.ensure_indexes, deliveries.ensure_indexes):
-        runtime.setup.append(step)
-
-    policy = RetryPolicy(
-        config.retry_schedule,
-        jitter=config.webhook_jitter_ratio,
-        retry_after_max=config.webhook_retry_after_max_seconds,
+    runtime.setup.extend([subscriptions.ensure_indexes, attempts.ensure_indexes])
+    broker = NotifyBroker(
+        config.rabbitmq_url,
+        stream_arguments=log_stream_arguments(
+            config.event_log_max_age, config.event_log_max_bytes, config.event_log_segment_bytes
+        ),
+        delivery_limit=config.webhook_delivery_limit,
+        delays=config.retry_schedule,
     )
-    bus = CommandBus({})  # filled below: the dispatcher disables through it
+    live = LiveLog(broker, config.live_feed_ring_size, config.event_log_dedupe_window)
+    policy = RetryPolicy(
+        config.retry_schedule, jitter=0.0, retry_after_max=config.webhook_retry_after_max_seconds
+    )
+    client = build_webhook_client(config, webhook_transport)
+    bus = CommandBus({})  # filled below: deliveries disable through it
 
     async def disable(subscription_id: str, reason: str) -> None:
         with contextlib.suppress(NotFound):  # deleted meanwhile: nothing left to disable
             await bus.handle(DisableSubscription(subscription_id=subscription_id, reason=reason))
 
-    dispatcher = Dispatcher(
-        subscriptions=subscriptions,
-        deliveries=deliveries,
-        events=events,
+    deliverer = Deliverer(
+        broker=broker,
+        client=client,
+        attempts=attempts,
         health=health,
         policy=policy,
         disable=disable,
         concurrency=config.webhook_concurrency,
         timeout_seconds=config.webhook_timeout_seconds,
-        lease_seconds=config.webhook_lease_seconds,
-        poll_seconds=config.webhook_poll_seconds,
         failure_threshold=config.webhook_failure_threshold,
         excerpt_chars=config.webhook_response_excerpt_chars,
-        transport=webhook_transport,
     )
-    wake = dispatcher.wake
-    bus = CommandBus(
-        {
-            CreateSubscription: partial(handlers.create_subscription, subscriptions=subscriptions),
-            UpdateSubscription: partial(
-                handlers.update_subscription, subscriptions=subscriptions, health=health, wake=wake
-            ),
-            DeleteSubscription: partial(
-                handlers.delete_subscription,
-                subscriptions=subscriptions,
-                deliveries=deliveries,
-                health=health,
-            ),
-            RotateSecret: partial(
-                handlers.rotate_secret,
-                subscriptions=subscriptions,
-                default_grace_seconds=config.webhook_secret_rotation_grace_seconds,
-            ),
-            DisableSubscription: partial(
-                handlers.disable_subscription, subscriptions=subscriptions
-            ),
-            RetryDelivery: partial(
-                handlers.retry_delivery,
-                deliveries=deliveries,
-                subscriptions=subscriptions,
-                wake=wake,
-            ),
-            ReplayEvents: partial(
-                handlers.replay_events,
-                subscriptions=subscriptions,
-                events=events,
-                deliveries=deliveries,
-                policy=policy,
-                wake=wake,
-            ),
-        }
+    workers = SubscriptionWorkers(
+        broker=broker,
+        subscriptions=subscriptions,
+        deliverer=deliverer,
+        refresh_seconds=config.subscription_refresh_seconds,
+        grace_seconds=config.shutdown_grace_seconds,
     )
-
-    add_consumer(
-        runtime,
-        EventIntake(
-            events=events,
-            subscriptions=subscriptions,
-            deliveries=deliveries,
-            policy=policy,
-            wake=wake,
-        ),
-    )
-
-    async def refresh_gauges() -> None:
-        RETRY_BACKLOG.labels(service=SERVICE).set(await deliveries.count("failed"))
-        PENDING_DELIVERIES.labels(service=SERVICE).set(await deliveries.count("pending"))
-        DISABLED_SUBSCRIPTIONS.labels(service=SERVICE).set(await subscriptions.count_disabled())
-
-    runtime.periodic.append(
-        PeriodicTask("notify-gauges", config.notify_gauges_seconds, refresh_gauges)
-    )
+    bus = _command_bus(config, subscriptions, attempts, health, broker, live, workers)
+    _add_periodic(runtime, config, broker, workers, attempts)
 
     app = create_app(
         runtime,
         title="MPP notify service",
         description=(
-            "The event log of the MPP platform, its live feed (Server-Sent Events) and"
-            " webhook subscriptions, delivered per Standard Webhooks 1.0."
+            "The event log of the MPP platform (a RabbitMQ stream), its live feed (Server-Sent"
+            " Events) and webhook subscriptions, delivered per Standard Webhooks 1.0."
         ),
         routers=[feed_router, subscriptions_router],
     )
-    _run_beside(app, dispatcher, config.shutdown_grace_seconds)
+    _run_beside(app, broker, live, workers, client, subscriptions)
     app.state.bus = bus
-    app.state.events = events
+    app.state.live = live
     app.state.subscriptions = subscriptions
-    app.state.deliveries = deliveries
+    app.state.attempts = attempts
     app.state.health = health
-    app.state.dispatcher = dispatcher
+    app.state.notify_broker = broker
+    app.state.workers = workers
     app.state.stream_settings = StreamSettings(
-        ping_seconds=config.sse_ping_seconds, poll_seconds=config.sse_poll_seconds
+        ping_seconds=config.sse_ping_seconds, max_connections=config.sse_max_connections
     )
     return app
 
 
-def _run_beside(app: FastAPI, dispatcher: Dispatcher, grace_seconds: float) -> None:
-    """Start the dispatcher once the runtime is up; stop it first on the way down."""
+def _command_bus(
+    config: NotifySettings,
+    subscriptions: SubscriptionRepository,
+    attempts: AttemptLog,
+    health: HealthStore,
+    broker: NotifyBroker,
+    live: LiveLog,
+    workers: SubscriptionWorkers,
+) -> CommandBus:
+    announce = workers.announce
+    return CommandBus(
+        {
+            CreateSubscription: partial(
+                handlers.create_subscription,
+                subscriptions=subscriptions,
+                broker=broker,
+                announce=announce,
+            ),
+            UpdateSubscription: partial(
+                handlers.update_subscription,
+                subscriptions=subscriptions,
+                health=health,
+                broker=broker,
+                announce=announce,
+            ),
+            DeleteSubscription: partial(
+                handlers.delete_subscription,
+                subscriptions=subscriptions,
+                attempts=attempts,
+                health=health,
+                broker=broker,
+                announce=announce,
+            ),
+            RotateSecret: partial(
+                handlers.rotate_secret,
+                subscriptions=subscriptions,
+                default_grace_seconds=config.webhook_secret_rotation_grace_seconds,
+                announce=announce,
+            ),
+            DisableSubscription: partial(
+                handlers.disable_subscription,
+                subscriptions=subscriptions,
+                broker=broker,
+                announce=announce,
+            ),
+            RetryDelivery: partial(
+                handlers.retry_delivery,
+                attempts=attempts,
+                subscriptions=subscriptions,
+                live=live,
+                broker=broker,
+            ),
+            ReplayEvents: partial(
+                handlers.replay_events, subscriptions=subscriptions, live=live, broker=broker
+            ),
+        }
+    )
+
+
+def _add_periodic(
+    runtime: ServiceRuntime,
+    config: NotifySettings,
+    broker: NotifyBroker,
+    workers: SubscriptionWorkers,
+    attempts: AttemptLog,
+) -> None:
+    async def refresh_gauges() -> None:
+        if broker.tiers:
+            tiers = [await broker.depth(f"{DELAY_PREFIX}{t}") for t in broker.tiers]
+            RETRY_BACKLOG.labels(service=SERVICE).set(sum(tiers))
+        cached = list(workers.cache.values())
+        ready = [await broker.depth(subscription_queue_name(s.id)) for s in cached]
+        PENDING_DELIVERIES.labels(service=SERVICE).set(sum(ready))
+        disabled = sum(1 for s in cached if s.status == "disabled")
+        DISABLED_SUBSCRIPTIONS.labels(service=SERVICE).set(disabled)
+
+    runtime.periodic.append(
+        PeriodicTask("notify-gauges", config.notify_gauges_seconds, refresh_gauges)
+    )
+    runtime.periodic.append(
+        PeriodicTask("notify-attempt-retention", ATTEMPT_SWEEP_SECONDS, attempts.sweep)
+    )
+
+
+async def _repair_topology(broker: NotifyBroker, subscriptions: SubscriptionRepository) -> None:
+    """Every stored subscription has its queue, bound unless disabled (heals a crash)."""
+    for subscription in await subscriptions.all():
+        await broker.declare_subscription(subscription.id)
+        if subscription.status != "disabled":
+            await broker.bind(subscription.id, subscription.event_types)
+
+
+def _run_beside(
+    app: FastAPI,
+    broker: NotifyBroker,
+    live: LiveLog,
+    workers: SubscriptionWorkers,
+    client: httpx.AsyncClient,
+    subscriptions: SubscriptionRepository,
+) -> None:
+    """Start notify's broker plumbing once the runtime is up; stop it first on the way down."""
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with runtime_lifespan(app) as state:
-            dispatcher.start()
+            await broker.connect()
             try:
+                await _repair_topology(broker, subscriptions)
+                await live.start()
+                await workers.start()
                 yield state
             finally:
-                await dispatcher.stop(grace_seconds)
+                await workers.stop()
+                await live.stop()
+                await client.aclose()
+                await broker.close()
 
     app.router.lifespan_context = lifespan

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.notify.bootstrap import build_app
-from services.notify.consumers import QUEUE
+from services.notify.topology import LOG_STREAM
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.servers import API_KEY, RunningService, run_service
@@ -26,15 +26,15 @@ T = TypeVar("T")
 async def running_notify(
     storage: Storage, *, fresh_queue: bool = True, **overrides: Any
 ) -> AsyncIterator[RunningService]:
-    """The notify service over real HTTP, consuming ``notify.events`` on the real broker.
+    """The notify service over real HTTP, on the real broker (its log stream, its queues).
 
     Args:
-        fresh_queue: delete ``notify.events`` first, so no earlier test's events leak in
-            (False for a restart that must find what is still queued).
+        fresh_queue: delete the log stream ``notify.log`` first, so the log starts empty
+            (False for a restart that must find what is still there).
         overrides: notify settings (``webhook_retry_schedule="0,0.2,0.4"``, ...).
     """
     if fresh_queue:
-        await delete_queues([QUEUE])
+        await delete_queues([LOG_STREAM])
     async with run_service(build_app, notify_settings(**overrides), storage) as service:
         yield service
 

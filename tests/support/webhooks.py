@@ -32,11 +32,9 @@ def notify_settings(**overrides: Any) -> NotifySettings:
     """Test settings for the notify service (``service_settings`` plus notify's own)."""
     values: dict[str, Any] = {
         **service_settings().model_dump(),
-        "webhook_poll_seconds": 0.2,
         "webhook_timeout_seconds": 5.0,
-        "sse_poll_seconds": 0.2,
-        "event_log_gap_grace_seconds": 1.0,
         "notify_gauges_seconds": 0.5,
+        "subscription_refresh_seconds": 2.0,
     }
     values.update(overrides)
     return NotifySettings(**values)
