@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -48,6 +49,7 @@ from shared.settings import ServiceSettings
 from shared.storage import Storage
 
 ATTEMPT_SWEEP_SECONDS = 3600.0
+STOP_STEP_SECONDS = 5.0
 
 
 def build_app(
@@ -247,9 +249,10 @@ def _run_beside(
                 await workers.start()
                 yield state
             finally:
-                await workers.stop()
-                await live.stop()
-                await client.aclose()
-                await broker.close()
+                # Bounded: with the broker gone, unacked messages return to it anyway.
+                for step in (workers.stop, live.stop, client.aclose, broker.close):
+                    with contextlib.suppress(Exception):
+                        async with asyncio.timeout(STOP_STEP_SECONDS):
+                            await step()
 
     app.router.lifespan_context = lifespan
