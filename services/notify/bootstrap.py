@@ -69,7 +69,9 @@ def build_app(
     runtime = ServiceRuntime.create(SERVICE, config, storage)
     db = runtime.storage.db
     subscriptions = SubscriptionRepository(db)
-    attempts = AttemptLog(db, timedelta(days=config.attempt_retention_days))
+    attempts = AttemptLog(
+        db, timedelta(days=config.attempt_retention_days), ttl_index=runtime.storage.durable
+    )
     health = HealthStore(db)
     runtime.setup.extend([subscriptions.ensure_indexes, attempts.ensure_indexes])
     broker = NotifyBroker(

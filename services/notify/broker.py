@@ -60,6 +60,7 @@ class NotifyBroker:
         self.tiers: list[int] = []
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
+        self._depth_channel: AbstractChannel | None = None
 
     @property
     def connection(self) -> AbstractRobustConnection:
@@ -120,16 +121,15 @@ class NotifyBroker:
         await self.channel.queue_delete(subscription_queue_name(subscription_id))
 
     async def depth(self, queue_name: str) -> int:
-        """Messages ready in a queue (0 for one that does not exist)."""
-        channel = await self.connection.channel()
+        """Messages ready in a queue (0 for one that does not exist, or no connection)."""
         try:
-            declared = await channel.declare_queue(queue_name, passive=True)
+            if self._depth_channel is None or self._depth_channel.is_closed:
+                self._depth_channel = await self.connection.channel(publisher_confirms=False)
+            declared = await self._depth_channel.declare_queue(queue_name, passive=True)
             return int(declared.declaration_result.message_count or 0)
         except Exception:
+            self._depth_channel = None  # a missing queue closes the channel
             return 0
-        finally:
-            with contextlib.suppress(Exception):
-                await channel.close()
 
     # --- publishing -------------------------------------------------------------------------
 

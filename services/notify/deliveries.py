@@ -123,14 +123,16 @@ class Delivery(BaseModel):
 class AttemptLog:
     """Attempts in ``mpp_notify.delivery_attempts``: appended, read only by operators."""
 
-    def __init__(self, db: Database, retention: timedelta) -> None:
+    def __init__(self, db: Database, retention: timedelta, ttl_index: bool = True) -> None:
         self.collection = db[COLLECTION]
         self._retention = retention
+        self._ttl_index = ttl_index
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("delivery_id", ASCENDING), ("seq", ASCENDING)])
         await self.collection.create_index([("subscription_id", ASCENDING), ("seq", ASCENDING)])
-        await self.collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+        if self._ttl_index:  # MongoDB expires them; mongomock would scan on every write
+            await self.collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
     async def append(self, record: AttemptRecord) -> None:
         now = utcnow()

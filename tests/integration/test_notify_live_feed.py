@@ -135,14 +135,18 @@ async def test_the_stream_sends_a_keep_alive_comment_while_nothing_happens(
     [
         ({"types": "Mou.Signed"}, {}, "types"),
         ({}, {"Last-Event-ID": "not-a-position"}, "Last-Event-ID"),
+        ({}, {"Last-Event-ID": "\u00b2".encode()}, "Last-Event-ID"),
+        ({}, {"Last-Event-ID": "9" * 5000}, "Last-Event-ID"),
         ({"after": "-1"}, {}, "after"),
+        ({"after": "\u00b2"}, {}, "after"),
+        ({"after": "9" * 5000}, {}, "after"),
     ],
 )
 async def test_a_stream_with_a_bad_position_or_pattern_is_refused(
     rabbitmq: str,
     notify_storage: Storage,
     params: dict[str, str],
-    headers: dict[str, str],
+    headers: dict[str, str | bytes],
     field: str,
 ) -> None:
     async with running_notify(notify_storage) as notify:
@@ -150,6 +154,38 @@ async def test_a_stream_with_a_bad_position_or_pattern_is_refused(
 
     assert refused.status_code == 422
     assert refused.json()["field"] == field
+
+
+@pytest.mark.parametrize(
+    "params", [{"after": "\u00b2"}, {"after": "9" * 5000}, {"cursor": "\u00b2"}, {"cursor": "OTk5"}]
+)
+async def test_odd_numbers_in_log_queries_are_422_never_500(
+    rabbitmq: str, notify_storage: Storage, params: dict[str, str]
+) -> None:
+    async with running_notify(notify_storage) as notify:
+        answer = await notify.client.get("/events", params=params)
+
+    assert answer.status_code in (200, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/")
+
+
+async def test_streams_beyond_the_replicas_cap_get_503_with_retry_after(
+    rabbitmq: str, notify_storage: Storage
+) -> None:
+    async with (
+        running_notify(notify_storage, sse_max_connections=1) as notify,
+        SseReader(notify.client, "/events/stream") as first,
+    ):
+        await _first_id(first)
+        refused = await notify.client.get("/events/stream")
+        await first.close()
+        async with SseReader(notify.client, "/events/stream") as later:
+            assert later.status_code == 200
+
+    assert first.status_code == 200
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"].isdigit()
+    assert refused.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_event_log_logs_a_redelivered_event_once_and_filters_and_pages(

@@ -121,6 +121,30 @@ async def test_retry_after_from_the_receiver_sets_when_the_next_attempt_comes(
     assert _gap(first["at"], second["at"]) >= 1.0
 
 
+@pytest.mark.parametrize("retry_after", ["\u00b2", "9" * 5000, "Tue, 99 Foo 2022"])
+async def test_an_odd_retry_after_is_ignored_and_the_delivery_goes_on_by_the_schedule(
+    rabbitmq: str, notify_storage: Storage, retry_after: str
+) -> None:
+    event, later = agency_registered(), agency_registered()
+    async with (
+        WebhookReceiver() as receiver,
+        running_notify(notify_storage, webhook_retry_schedule="0,0.2") as notify,
+    ):
+        subscription = await subscribe(notify, receiver, ["agency.registered"])
+        receiver.reply_with(Reply(503, headers={"Retry-After": retry_after}), to=about(event))
+        await publish(event)
+        await publish(later)
+        await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
+        await receiver.wait_for(lambda h: h.webhook_id == later.id and h.accepted)
+        delivery = await eventually(
+            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
+        )
+
+    first, second = delivery["attempts"]
+    assert first["status_code"] == 503 and first["retry_after_seconds"] is None
+    assert second["status_code"] == 204
+
+
 async def test_a_receiver_that_answers_410_gets_its_subscription_disabled_and_nothing_more(
     rabbitmq: str, notify_storage: Storage
 ) -> None:

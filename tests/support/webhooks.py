@@ -210,9 +210,10 @@ class WebhookReceiver:
                     body += event.data
                 elif isinstance(event, h11.EndOfMessage) and request is not None:
                     reply = await self._answer(request, bytes(body))
-                    headers = [(k, v) for k, v in reply.headers.items()]
+                    # UTF-8, so a test can send what a misbehaving receiver would (``²``).
+                    headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()]
                     payload = reply.body.encode()
-                    headers.append(("content-length", str(len(payload))))
+                    headers.append((b"content-length", str(len(payload)).encode()))
                     writer.write(
                         connection.send(h11.Response(status_code=reply.status, headers=headers))
                         or b""
