@@ -150,7 +150,8 @@ async def test_a_stream_with_a_bad_position_or_pattern_is_refused(
     field: str,
 ) -> None:
     async with running_notify(notify_storage) as notify:
-        refused = await notify.client.get("/events/stream", params=params, headers=headers)
+        raw = [(k.encode(), v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()]
+        refused = await notify.client.get("/events/stream", params=params, headers=raw)
 
     assert refused.status_code == 422
     assert refused.json()["field"] == field
