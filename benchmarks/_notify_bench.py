@@ -152,7 +152,11 @@ class Tally:
 async def notify_with_receivers(
     receivers: int, max_in_flight: int = 1, **settings: object
 ) -> AsyncIterator[tuple[RunningService, list[WebhookReceiver]]]:
-    """Notify in-process (in-process store, fresh log stream) with ``receivers`` subscribed."""
+    """Notify in-process (in-process store, fresh log stream) with ``receivers`` subscribed.
+
+    Args:
+        settings: notify settings; ``rabbitmq_url``-free (the run's own vhost is used).
+    """
     storage = fresh_storage("notify")
     hooks = [WebhookReceiver() for _ in range(receivers)]
     await delete_queues([LOG_STREAM])

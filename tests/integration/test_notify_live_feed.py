@@ -7,6 +7,7 @@ position after the first exactly once.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -246,3 +247,42 @@ def _last_id(reader: SseReader) -> Any:
 def _agency() -> dict[str, str]:
     event = agency_registered()
     return {"agency_id": event.subject, "code": "KEMENKUMHAM", "name": "Kementerian Hukum dan HAM"}
+
+
+async def test_readers_older_than_the_replicas_memory_are_caught_up_from_the_stream(
+    rabbitmq: str, notify_storage: Storage
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    events = [agency_registered() for _ in range(40)]
+    ours = [e.id for e in events]
+    async with running_notify(notify_storage, live_feed_ring_size=10) as notify:
+        for event in events:
+            await publish(event)
+        last = await eventually(lambda: logged(notify, events[-1]), timeout=20)
+        first = await eventually(lambda: _page_entry(notify, events[0], since))
+        assert not notify.app.state.live.covers(first["position"] - 1)  # out of memory
+
+        async with SseReader(
+            notify.client, "/events/stream", last_event_id=str(first["position"] - 1)
+        ) as resumed:
+            await resumed.wait_for(lambda m: m.json()["id"] == events[-1].id, timeout=20)
+        page = (
+            await notify.client.get(
+                "/events", params={"since": since.isoformat(), "type": "agency.*", "limit": 500}
+            )
+        ).json()
+
+    streamed = [i for i in ids(resumed.messages) if i in ours]
+    assert streamed == ours  # caught up from the stream, then from memory: in order, once
+    assert [i["event"]["id"] for i in page["items"] if i["event"]["id"] in ours] == ours
+    assert int(resumed.messages[-1].id or 0) == last["position"]
+
+
+async def _page_entry(
+    service: RunningService, event: CloudEvent, since: datetime
+) -> dict[str, Any] | None:
+    """The entry of ``event`` found by time (``since``), read from the stream."""
+    params = {"since": since.isoformat(), "subject": event.subject}
+    page = (await service.client.get("/events", params=params)).json()
+    found = [item for item in page["items"] if item["event"]["id"] == event.id]
+    return found[0] if found else None
