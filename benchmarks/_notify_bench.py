@@ -8,12 +8,17 @@ aio-pika alone, no service in between. Each benchmark prints its figure beside i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
+import signal
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import aio_pika
 import httpx
@@ -23,7 +28,8 @@ from services.notify.topology import LOG_STREAM
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 from tests.support.broker import delete_queues
-from tests.support.servers import RABBITMQ_URL, RunningService, drop_storage, fresh_storage
+from tests.support.processes import free_port
+from tests.support.servers import API_KEY, RABBITMQ_URL, drop_storage, fresh_storage
 from tests.support.servers import run_service as _run_service
 from tests.support.webhooks import ReceivedWebhook, WebhookReceiver, notify_settings
 
@@ -36,10 +42,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def rss_mb() -> float:
-    """This process's resident memory now (Linux /proc), in MiB."""
+def rss_mb(pid: int | None = None) -> float:
+    """A process's resident memory now (Linux /proc; default this one), in MiB."""
     try:
-        with open(f"/proc/{os.getpid()}/statm") as statm:
+        with open(f"/proc/{pid or os.getpid()}/statm") as statm:
             pages = int(statm.read().split()[1])
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:
@@ -148,23 +154,82 @@ class Tally:
         return sum(1 for hook in self.receiver.received if not hook.verified)
 
 
+@dataclass
+class Notify:
+    """A running notify service, in-process or as a process of its own."""
+
+    base_url: str
+    client: httpx.AsyncClient
+    headers: dict[str, str]
+    pid: int
+
+
+@asynccontextmanager
+async def _notify_process(settings: dict[str, object]) -> AsyncIterator[Notify]:
+    """``python -m services.notify`` on a free port (its own in-process store), until the end."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "RABBITMQ_URL": RABBITMQ_URL,
+        "MPP_API_KEY": API_KEY,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **{name.upper(): str(value) for name, value in settings.items()},
+    }
+    log_path = os.path.join(tempfile.gettempdir(), f"notify-bench-{port}.log")
+    with open(log_path, "wb") as log:  # noqa: ASYNC230 - once, before the measurement
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.notify", env=env, stdout=log, stderr=log
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.2)
+            yield Notify(base_url, client, {"Authorization": f"Bearer {API_KEY}"}, process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+        print(f"notify log        {log_path}")
+
+
+@asynccontextmanager
+async def _notify_in_process(settings: dict[str, object]) -> AsyncIterator[Notify]:
+    storage = fresh_storage("notify")
+    try:
+        config = notify_settings(log_level="WARNING", **settings)
+        async with _run_service(build_app, config, storage) as service:
+            yield Notify(service.base_url, service.client, service.headers, os.getpid())
+    finally:
+        await drop_storage(storage)
+
+
 @asynccontextmanager
 async def notify_with_receivers(
-    receivers: int, max_in_flight: int = 1, **settings: object
-) -> AsyncIterator[tuple[RunningService, list[WebhookReceiver]]]:
-    """Notify in-process (in-process store, fresh log stream) with ``receivers`` subscribed.
+    receivers: int, max_in_flight: int = 1, in_process: bool = False, **settings: object
+) -> AsyncIterator[tuple[Notify, list[WebhookReceiver]]]:
+    """Notify (a process of its own by default) with ``receivers`` subscribed to ``#``.
 
     Args:
-        settings: notify settings; ``rabbitmq_url``-free (the run's own vhost is used).
+        in_process: run notify in this process's event loop instead (it then competes with
+            the receivers and the publisher for one core).
+        settings: notify settings (``sse_max_connections=...``).
     """
-    storage = fresh_storage("notify")
     hooks = [WebhookReceiver() for _ in range(receivers)]
     await delete_queues([LOG_STREAM])
+    run = _notify_in_process if in_process else _notify_process
     try:
         for receiver in hooks:
             await receiver.start()
-        config = notify_settings(log_level="WARNING", **settings)
-        async with _run_service(build_app, config, storage) as service:
+        async with run(settings) as service:
             for receiver in hooks:
                 answer = await service.client.post(
                     "/subscriptions",
@@ -182,7 +247,6 @@ async def notify_with_receivers(
     finally:
         for receiver in hooks:
             await receiver.stop()
-        await drop_storage(storage)
 
 
 async def wait_until(tallies: list[Tally], seconds: float) -> bool:

@@ -5,9 +5,9 @@
 Runs the agency and notify services in-process (in-process stores) on the local RabbitMQ.
 Registers ``--rate`` agencies a second over HTTP (each write: outbox -> relay -> mpp.events
 -> notify's log stream and its subscribers' queues) with one webhook subscriber and one SSE
-client. Every ``--every`` seconds prints this process's RSS, how many events the subscriber
-and the live feed have and their lag behind the writes; at the end the raw broker ceiling
-measured in the same run.
+client. Every ``--every`` seconds prints notify's RSS (a process of its own), how many events
+the subscriber and the live feed have and their lag behind the writes; at the end the raw
+broker ceiling measured in the same run.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ async def main(rate: float, duration: float, every: float) -> int:
                 written[answer.json()["id"]] = time.monotonic()
             if time.monotonic() - started >= (samples + 1) * every:
                 samples += 1
-                _sample(started, written, receiver, feed)
+                _sample(started, written, receiver, feed, notify.pid)
         await asyncio.sleep(5)
-        _sample(started, written, receiver, feed)
+        _sample(started, written, receiver, feed, notify.pid)
     ceiling_after = await raw_ceiling()
     print(
         f"raw ceiling {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after);"
@@ -62,7 +62,11 @@ async def main(rate: float, duration: float, every: float) -> int:
 
 
 def _sample(
-    started: float, written: dict[str, float], receiver: WebhookReceiver, feed: SseReader
+    started: float,
+    written: dict[str, float],
+    receiver: WebhookReceiver,
+    feed: SseReader,
+    pid: int,
 ) -> None:
     """One line: writes so far, what the subscriber and the feed have, the oldest lag, RSS."""
     hooks = [h for h in receiver.received if h.accepted]
@@ -72,7 +76,7 @@ def _sample(
     in_feed = sum(1 for m in feed.messages if m.event == "agency.registered")
     print(
         f"{time.monotonic() - started:6.0f} {len(written):7d} {len(hooks):7d} {in_feed:7d}"
-        f" {lag:10.2f} {rss_mb():8.1f}"
+        f" {lag:10.2f} {rss_mb(pid):8.1f}"
     )
 
 

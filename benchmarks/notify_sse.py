@@ -40,7 +40,7 @@ async def main(clients: int, rate: float, duration: float) -> int:
     wanted = {e.id for e in batch}
     async with notify_with_receivers(0, sse_max_connections=clients + 10) as (service, _):
         gc.collect()
-        baseline = rss_mb()
+        baseline = rss_mb(service.pid)
         limits = httpx.Limits(max_connections=clients + 10)
         async with httpx.AsyncClient(base_url=service.base_url, limits=limits) as http:
             readers = [SseReader(http, "/events/stream") for _ in range(clients)]
@@ -53,7 +53,7 @@ async def main(clients: int, rate: float, duration: float) -> int:
                     asyncio.get_running_loop().create_task(publisher.publish(event))
                 await asyncio.sleep(3)
                 published_at = dict(publisher.published_at)
-            during = rss_mb()
+            during = rss_mb(service.pid)
             latencies: list[float] = []
             received = 0
             for reader in readers:
@@ -66,7 +66,7 @@ async def main(clients: int, rate: float, duration: float) -> int:
         del readers
         await asyncio.sleep(2)
         gc.collect()
-        after = rss_mb()
+        after = rss_mb(service.pid)
     ceiling_after = await raw_ceiling()
     print(f"clients           {clients}, {rate:g} events/s for {duration:g} s")
     print(f"received          {received} of {total * clients} event frames")

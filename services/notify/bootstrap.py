@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
@@ -74,18 +74,8 @@ def build_app(
     )
     health = HealthStore(db)
     runtime.setup.extend([subscriptions.ensure_indexes, attempts.ensure_indexes])
-    broker = NotifyBroker(
-        config.rabbitmq_url,
-        stream_arguments=log_stream_arguments(
-            config.event_log_max_age, config.event_log_max_bytes, config.event_log_segment_bytes
-        ),
-        delivery_limit=config.webhook_delivery_limit,
-        delays=config.retry_schedule,
-    )
+    broker = _notify_broker(config)
     live = LiveLog(broker, config.live_feed_ring_size, config.event_log_dedupe_window)
-    policy = RetryPolicy(
-        config.retry_schedule, jitter=0.0, retry_after_max=config.webhook_retry_after_max_seconds
-    )
     client = build_webhook_client(config, webhook_transport)
     bus = CommandBus({})  # filled below: deliveries disable through it
 
@@ -93,18 +83,7 @@ def build_app(
         with contextlib.suppress(NotFound):  # deleted meanwhile: nothing left to disable
             await bus.handle(DisableSubscription(subscription_id=subscription_id, reason=reason))
 
-    deliverer = Deliverer(
-        broker=broker,
-        client=client,
-        attempts=attempts,
-        health=health,
-        policy=policy,
-        disable=disable,
-        concurrency=config.webhook_concurrency,
-        timeout_seconds=config.webhook_timeout_seconds,
-        failure_threshold=config.webhook_failure_threshold,
-        excerpt_chars=config.webhook_response_excerpt_chars,
-    )
+    deliverer = _deliverer(config, broker, client, attempts, health, disable)
     workers = SubscriptionWorkers(
         broker=broker,
         subscriptions=subscriptions,
@@ -114,8 +93,26 @@ def build_app(
     )
     bus = _command_bus(config, subscriptions, attempts, health, broker, live, workers)
     _add_periodic(runtime, config, broker, workers, attempts)
+    app = _create_app(runtime)
+    _run_beside(app, broker, live, workers, client, subscriptions)
+    for name, value in {
+        "bus": bus,
+        "live": live,
+        "subscriptions": subscriptions,
+        "attempts": attempts,
+        "health": health,
+        "notify_broker": broker,
+        "workers": workers,
+        "stream_settings": StreamSettings(
+            ping_seconds=config.sse_ping_seconds, max_connections=config.sse_max_connections
+        ),
+    }.items():
+        setattr(app.state, name, value)
+    return app
 
-    app = create_app(
+
+def _create_app(runtime: ServiceRuntime) -> FastAPI:
+    return create_app(
         runtime,
         title="MPP notify service",
         description=(
@@ -124,18 +121,43 @@ def build_app(
         ),
         routers=[feed_router, subscriptions_router],
     )
-    _run_beside(app, broker, live, workers, client, subscriptions)
-    app.state.bus = bus
-    app.state.live = live
-    app.state.subscriptions = subscriptions
-    app.state.attempts = attempts
-    app.state.health = health
-    app.state.notify_broker = broker
-    app.state.workers = workers
-    app.state.stream_settings = StreamSettings(
-        ping_seconds=config.sse_ping_seconds, max_connections=config.sse_max_connections
+
+
+def _deliverer(
+    config: NotifySettings,
+    broker: NotifyBroker,
+    client: httpx.AsyncClient,
+    attempts: AttemptLog,
+    health: HealthStore,
+    disable: Callable[[str, str], Awaitable[None]],
+) -> Deliverer:
+    return Deliverer(
+        broker=broker,
+        client=client,
+        attempts=attempts,
+        health=health,
+        policy=RetryPolicy(
+            config.retry_schedule,
+            jitter=0.0,
+            retry_after_max=config.webhook_retry_after_max_seconds,
+        ),
+        disable=disable,
+        concurrency=config.webhook_concurrency,
+        timeout_seconds=config.webhook_timeout_seconds,
+        failure_threshold=config.webhook_failure_threshold,
+        excerpt_chars=config.webhook_response_excerpt_chars,
     )
-    return app
+
+
+def _notify_broker(config: NotifySettings) -> NotifyBroker:
+    return NotifyBroker(
+        config.rabbitmq_url,
+        stream_arguments=log_stream_arguments(
+            config.event_log_max_age, config.event_log_max_bytes, config.event_log_segment_bytes
+        ),
+        delivery_limit=config.webhook_delivery_limit,
+        delays=config.retry_schedule,
+    )
 
 
 def _command_bus(
