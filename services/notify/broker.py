@@ -60,7 +60,6 @@ class NotifyBroker:
         self.tiers: list[int] = []
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
-        self._depth_channel: AbstractChannel | None = None
 
     @property
     def connection(self) -> AbstractRobustConnection:
@@ -122,14 +121,18 @@ class NotifyBroker:
 
     async def depth(self, queue_name: str) -> int:
         """Messages ready in a queue (0 for one that does not exist, or no connection)."""
+        channel: AbstractChannel | None = None
         try:
-            if self._depth_channel is None or self._depth_channel.is_closed:
-                self._depth_channel = await self.connection.channel(publisher_confirms=False)
-            declared = await self._depth_channel.declare_queue(queue_name, passive=True)
+            # A channel of its own: a passive declare of a missing queue closes it.
+            channel = await self.connection.channel(publisher_confirms=False)
+            declared = await channel.declare_queue(queue_name, passive=True)
             return int(declared.declaration_result.message_count or 0)
         except Exception:
-            self._depth_channel = None  # a missing queue closes the channel
             return 0
+        finally:
+            if channel is not None:
+                with contextlib.suppress(Exception):
+                    await channel.close()
 
     # --- publishing -------------------------------------------------------------------------
 
