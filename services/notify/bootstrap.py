@@ -229,7 +229,8 @@ def _add_periodic(
     async def refresh_gauges() -> None:
         if broker.tiers:
             tiers = [await broker.depth(f"{DELAY_PREFIX}{t}") for t in broker.tiers]
-            RETRY_BACKLOG.labels(service=SERVICE).set(sum(tiers))
+            held = workers.held_retries  # back from a tier, taken, not yet settled
+            RETRY_BACKLOG.labels(service=SERVICE).set(sum(tiers) + held)
         cached = list(workers.cache.values())
         ready = [await broker.depth(subscription_queue_name(s.id)) for s in cached]
         PENDING_DELIVERIES.labels(service=SERVICE).set(sum(ready))

@@ -45,6 +45,8 @@ DUE = "x-mpp-due"
 REPLAY = "x-mpp-replay"
 POSITION = "x-mpp-position"
 RECENT_IDS = 10_000
+PARSED_CACHE = 1024
+"""Bodies whose parsed event is kept: one event fans out to many subscriptions at once."""
 
 Disable = Callable[[str, str], Awaitable[Any]]
 
@@ -94,12 +96,13 @@ class Deliverer:
         self._threshold = failure_threshold
         self._excerpt_chars = excerpt_chars
         self._recent: dict[str, OrderedDict[str, None]] = {}
+        self._parsed: OrderedDict[bytes, CloudEvent] = OrderedDict()
         self._healthy: set[str] = set()
 
     async def handle(self, subscription: Subscription, message: AbstractIncomingMessage) -> None:
         """Deliver one message of ``subscription``'s queue, then settle it."""
         try:
-            event = parse_event(message.body)
+            event = self._parse(message.body)
         except (ValidationError, ValueError):
             log.error("delivery.invalid_message", subscription_id=subscription.id)
             await message.reject(requeue=False)  # into notify.subscriptions.dlq
@@ -121,6 +124,16 @@ class Deliverer:
                 record = await self._attempt(subscription, event, message, headers, done + 1)
             await message.ack()
             await self._follow_up(subscription, record)
+
+    def _parse(self, body: bytes) -> CloudEvent:
+        """The event in ``body``, validated once per replica for all its subscriptions."""
+        event = self._parsed.get(body)
+        if event is None:
+            event = parse_event(body)
+            self._parsed[body] = event
+            if len(self._parsed) > PARSED_CACHE:
+                self._parsed.popitem(last=False)
+        return event
 
     def _seen(self, subscription_id: str, event_id: str) -> bool:
         recent = self._recent.setdefault(subscription_id, OrderedDict())
@@ -246,6 +259,11 @@ class Deliverer:
     async def _follow_up(self, subscription: Subscription, record: AttemptRecord) -> None:
         """Health and auto-disable; a success writes only when it changes something."""
         attempt = record.attempt
+        if attempt.outcome == "succeeded":
+            if subscription.id not in self._healthy:
+                await self._health.succeeded(subscription.id, attempt.at)
+                self._healthy.add(subscription.id)
+            return
         bound = log.bind(
             delivery_id=record.delivery_id,
             subscription_id=subscription.id,
@@ -255,12 +273,6 @@ class Deliverer:
             status_code=attempt.status_code,
             duration_ms=attempt.duration_ms,
         )
-        if attempt.outcome == "succeeded":
-            bound.debug("delivery.succeeded")
-            if subscription.id not in self._healthy:
-                await self._health.succeeded(subscription.id, attempt.at)
-                self._healthy.add(subscription.id)
-            return
         self._healthy.discard(subscription.id)
         error = attempt.error or "failed"
         if attempt.outcome == "failed":

@@ -23,7 +23,8 @@ DELIVERY_SECONDS = Histogram(
 )
 RETRY_BACKLOG = Gauge(
     "mpp_webhook_retry_backlog",
-    "Messages waiting in the retry delay tiers (all subscriptions).",
+    "Retries waiting: messages in the delay tiers (all subscriptions), and those back from a"
+    " tier that this replica has taken but not settled.",
     ["service"],
 )
 PENDING_DELIVERIES = Gauge(

@@ -18,7 +18,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from services.notify.broker import NotifyBroker
-from services.notify.delivery import Deliverer
+from services.notify.delivery import ATTEMPT, Deliverer
 from services.notify.domain import Subscription
 from services.notify.repository import SubscriptionRepository
 from services.notify.topology import CONTROL_EXCHANGE, subscription_queue_name
@@ -73,6 +73,8 @@ class SubscriptionWorkers:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._control: AbstractChannel | None = None
+        self.held_retries = 0
+        """Retries this replica has taken from queues and not settled yet (for the gauge)."""
 
     async def start(self) -> None:
         await self.reload_all()
@@ -151,6 +153,14 @@ class SubscriptionWorkers:
             consumer = QueueConsumer(subscription, channel, "", prefetch, room)
 
             async def on_message(message: AbstractIncomingMessage) -> None:
+                retry = _is_retry(message)
+                self.held_retries += retry
+                try:
+                    await deliver(message)
+                finally:
+                    self.held_retries -= retry
+
+            async def deliver(message: AbstractIncomingMessage) -> None:
                 async with consumer.room:
                     if consumer.stopped:
                         return  # not handled: it goes back to the queue with the channel
@@ -201,3 +211,8 @@ broker's round trip is not on each delivery's path (order holds: slots are taken
 
 def _prefetch(subscription: Subscription) -> int:
     return min(subscription.max_in_flight * PIPELINE, 1000)
+
+
+def _is_retry(message: AbstractIncomingMessage) -> int:
+    attempt = (message.headers or {}).get(ATTEMPT)
+    return 1 if isinstance(attempt, int) and attempt > 0 else 0
