@@ -77,7 +77,7 @@ async def main(clients: int, rate: float, duration: float) -> int:
         )
     print(
         f"rss               {baseline:.1f} MiB before, {during:.1f} with clients,"
-        f" {after:.1f} after they closed (benchmark process: notify + clients)"
+        f" {after:.1f} after they closed (the notify process)"
     )
     print(
         f"raw ceiling       {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after);"
