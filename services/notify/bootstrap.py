@@ -49,7 +49,7 @@ from shared.settings import ServiceSettings
 from shared.storage import Storage
 
 ATTEMPT_SWEEP_SECONDS = 3600.0
-STOP_STEP_SECONDS = 5.0
+STOP_STEP_SECONDS = 4.0
 
 
 def build_app(
@@ -253,6 +253,12 @@ async def _repair_topology(broker: NotifyBroker, subscriptions: SubscriptionRepo
             await broker.bind(subscription.id, subscription.event_types)
 
 
+async def _bounded(step: Awaitable[Any]) -> None:
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(STOP_STEP_SECONDS):
+            await step
+
+
 def _run_beside(
     app: FastAPI,
     broker: NotifyBroker,
@@ -275,9 +281,8 @@ def _run_beside(
                 yield state
             finally:
                 # Bounded: with the broker gone, unacked messages return to it anyway.
-                for step in (workers.stop, live.stop, client.aclose, broker.close):
-                    with contextlib.suppress(Exception):
-                        async with asyncio.timeout(STOP_STEP_SECONDS):
-                            await step()
+                await _bounded(workers.stop())
+                await asyncio.gather(_bounded(live.stop()), _bounded(client.aclose()))
+                await _bounded(broker.close())
 
     app.router.lifespan_context = lifespan

@@ -178,8 +178,8 @@ class NotifyBroker:
         received: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
 
         async def take(message: AbstractIncomingMessage) -> None:
+            received.put_nowait(message)  # before any await: in the order they came
             await message.ack()
-            received.put_nowait(message)
 
         try:
             stream = await channel.get_queue(LOG_STREAM, ensure=False)

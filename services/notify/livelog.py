@@ -78,7 +78,12 @@ class LiveLog:
             self._channel = None
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        # Everything before the ack's await: each message's task runs this part in the order
+        # the messages came, so the ring stays in offset order.
+        self._take(message)
         await message.ack()
+
+    def _take(self, message: AbstractIncomingMessage) -> None:
         position = stream_position(message)
         if position <= self.head:
             return  # re-read after a reconnect
