@@ -237,9 +237,8 @@ def _add_periodic(
         disabled = sum(1 for s in cached if s.status == "disabled")
         DISABLED_SUBSCRIPTIONS.labels(service=SERVICE).set(disabled)
 
-    runtime.periodic.append(
-        PeriodicTask("notify-gauges", config.notify_gauges_seconds, refresh_gauges)
-    )
+    # Not a runtime task: it uses notify's own connection, so it stops before that closes.
+    workers.gauges = PeriodicTask("notify-gauges", config.notify_gauges_seconds, refresh_gauges)
     runtime.periodic.append(
         PeriodicTask("notify-attempt-retention", ATTEMPT_SWEEP_SECONDS, attempts.sweep)
     )

@@ -31,6 +31,7 @@ from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 
 log = get_logger(__name__)
 
+DEPTH_TIMEOUT_SECONDS = 2.0
 StreamStart = int | str | datetime
 """Where a stream read starts: an offset, ``first``/``last``/``next``, or a timestamp."""
 
@@ -123,10 +124,11 @@ class NotifyBroker:
         """Messages ready in a queue (0 for one that does not exist, or no connection)."""
         channel: AbstractChannel | None = None
         try:
-            # A channel of its own: a passive declare of a missing queue closes it.
-            channel = await self.connection.channel(publisher_confirms=False)
-            declared = await channel.declare_queue(queue_name, passive=True)
-            return int(declared.declaration_result.message_count or 0)
+            async with asyncio.timeout(DEPTH_TIMEOUT_SECONDS):
+                # A channel of its own: a passive declare of a missing queue closes it.
+                channel = await self.connection.channel(publisher_confirms=False)
+                declared = await channel.declare_queue(queue_name, passive=True)
+                return int(declared.declaration_result.message_count or 0)
         except Exception:
             return 0
         finally:
