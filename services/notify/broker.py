@@ -27,6 +27,7 @@ from services.notify.topology import (
     subscription_queue_name,
 )
 from shared.logging import get_logger
+from shared.messaging.connection import FailoverConnection, Nodes, broker_urls, connect_first
 from shared.messaging.identity import RELAYED_FROM_HEADER
 from shared.messaging.publisher import amqp_user
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME
@@ -34,6 +35,8 @@ from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 log = get_logger(__name__)
 
 DEPTH_TIMEOUT_SECONDS = 2.0
+CONNECT_DEADLINE_SECONDS = 30.0
+"""Notify's own connection comes after the runtime's, which already waited for the broker."""
 StreamStart = int | str | datetime
 """Where a stream read starts: an offset, ``first``/``last``/``next``, or a timestamp."""
 
@@ -57,7 +60,7 @@ class NotifyBroker:
         delays: Iterable[float],
     ) -> None:
         self._url = url
-        self.user_id = amqp_user(url)
+        self.user_id = amqp_user(broker_urls(url)[0])
         """Notify's broker identity: every copy it publishes carries it (RabbitMQ checks it)."""
         self._stream_arguments = stream_arguments
         self._delivery_limit = delivery_limit
@@ -77,8 +80,20 @@ class NotifyBroker:
         return self._channel
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(
-            self._url, client_properties={"connection_name": "mpp-notify"}
+        """Connect to the first node of ``RABBITMQ_URL`` that answers (a comma-separated
+        cluster), failing over between them on every reconnect like the services' brokers."""
+        nodes = Nodes(broker_urls(self._url))
+        failover = type("FailoverConnection", (FailoverConnection,), {"nodes": nodes})
+
+        async def attempt(url: str) -> AbstractRobustConnection:
+            return await aio_pika.connect_robust(
+                url,
+                connection_class=failover,
+                client_properties={"connection_name": "mpp-notify"},
+            )
+
+        self._connection = await connect_first(
+            nodes, attempt, deadline_seconds=CONNECT_DEADLINE_SECONDS
         )
         self._channel = await self._connection.channel(publisher_confirms=True)
         await topology.declare_exchanges(self._channel)

@@ -68,7 +68,8 @@ class LiveLog:
     async def start(self) -> None:
         """Attach to the stream's last chunk (which tells the head), then follow it."""
         self._channel = await self._broker.new_channel(prefetch=1000)
-        stream = await self._channel.get_queue(LOG_STREAM, ensure=False)
+        # Declared (passively): the robust channel then re-attaches after a lost connection.
+        stream = await self._channel.get_queue(LOG_STREAM, ensure=True)
         await stream.consume(self._on_message, arguments={"x-stream-offset": "last"})
 
     async def stop(self) -> None:

@@ -160,7 +160,9 @@ class SubscriptionWorkers:
         prefetch = _prefetch(subscription)
         channel = await self._broker.new_channel(prefetch=prefetch)
         try:
-            queue = await channel.get_queue(subscription_queue_name(subscription.id), ensure=False)
+            # Declared (passively) rather than looked up: only queues a robust channel declared
+            # get their consumers back after the connection is lost and restored.
+            queue = await channel.get_queue(subscription_queue_name(subscription.id), ensure=True)
             room = asyncio.Semaphore(subscription.max_in_flight)
             consumer = QueueConsumer(subscription, channel, "", prefetch, room)
 
