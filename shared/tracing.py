@@ -100,6 +100,30 @@ def label_consumer_span(service: str, queue: str) -> None:
         span.set_attribute("mpp.service", service)
 
 
+@contextmanager
+def consumer_span(
+    service: str, queue: str, event: Mapping[str, Any] | Any | None
+) -> Iterator[None]:
+    """A consumer span for a message taken from ``queue`` outside FastStream (notify's own
+    aio-pika consumers), in the trace the event was recorded in; only that trace when off."""
+    with continued_trace(event):
+        provider = tracer_provider(service)
+        if provider is None:
+            yield
+            return
+        tracer = provider.get_tracer("mpp." + service)
+        attributes = {
+            "messaging.system": "rabbitmq",
+            "messaging.operation": "process",
+            "messaging.consumer.group.name": queue,
+            "mpp.service": service,
+        }
+        with tracer.start_as_current_span(
+            f"{queue} process", kind=trace.SpanKind.CONSUMER, attributes=attributes
+        ):
+            yield
+
+
 def current_trace_attributes() -> dict[str, str]:
     """``traceparent`` (and ``tracestate``) of the current span; empty when none is recording."""
     if not trace.get_current_span().get_span_context().is_valid:

@@ -18,6 +18,7 @@ import aio_pika
 
 from benchmarks.faults.report import CaseResult
 from benchmarks.faults.rig import Pipeline, pipeline
+from services.notify.topology import SUBSCRIPTIONS_DLQ
 from tests.support.broker import TcpProxy, publish_raw
 from tests.support.rabbit_nodes import RabbitCluster, RabbitNode
 from tests.support.webhooks import Reply
@@ -97,18 +98,18 @@ async def _poison(pipe: Pipeline, broker_url: str) -> CaseResult:
         ).encode(),
     ]
     # other runs' tests may have left dead letters there: count only this case's
-    dead_before = await _depth(broker_url, "notify.events.dlq")
+    dead_before = await _depth(broker_url, SUBSCRIPTIONS_DLQ)
     for body in poisons:
         await publish_raw(body, "agency.registered", url=broker_url)
         await pipe.stream(3)
     last_poison = time.monotonic()
     recover = await pipe.probe(last_poison)
     await pipe.settle()
-    dead = await _depth(broker_url, "notify.events.dlq") - max(dead_before, 0)
+    dead = await _depth(broker_url, SUBSCRIPTIONS_DLQ) - max(dead_before, 0)
     return pipe.result(
         "poison messages (3) among valid events",
         recover,
-        f"{dead} poison message(s) in notify.events.dlq",
+        f"{dead} poison message(s) in {SUBSCRIPTIONS_DLQ}",
     )
 
 

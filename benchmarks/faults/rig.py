@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.faults.report import CaseResult
+from services.notify.topology import subscription_queue_name
 from tests.support.processes import ROOT, free_port
 from tests.support.servers import API_KEY
 from tests.support.webhooks import WebhookReceiver
@@ -33,8 +34,6 @@ NOTIFY_ENV = {
     "WEBHOOK_RETRY_SCHEDULE": "0,0.5,1,2,2,2,2,2",
     "WEBHOOK_JITTER_RATIO": "0",
     "WEBHOOK_TIMEOUT_SECONDS": "2",
-    "WEBHOOK_LEASE_SECONDS": "10",
-    "WEBHOOK_POLL_SECONDS": "0.2",
     "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receivers are on loopback (egress policy)
 }
 
@@ -105,8 +104,14 @@ class Pipeline:
     notify: ServiceProcess
     receiver: WebhookReceiver
     client: httpx.AsyncClient
+    subscription_id: str
     others: list[ServiceProcess] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
+
+    @property
+    def subscription_queue(self) -> str:
+        """The receiver's queue in notify (a quorum queue, one per subscription)."""
+        return subscription_queue_name(self.subscription_id)
 
     @property
     def services(self) -> list[ServiceProcess]:
@@ -238,6 +243,6 @@ async def pipeline(
             )
             answer.raise_for_status()
             receiver.trust(answer.json()["secret"])
-            yield Pipeline(agency, notify, receiver, client, extra)
+            yield Pipeline(agency, notify, receiver, client, answer.json()["id"], extra)
         finally:
             await asyncio.gather(*(s.terminate() for s in everyone))

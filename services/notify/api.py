@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.notify.broker import NotifyBroker
 from services.notify.commands import (
     CreateSubscription,
     DeleteSubscription,
@@ -15,8 +17,10 @@ from services.notify.commands import (
     RotateSecret,
     UpdateSubscription,
 )
-from services.notify.deliveries import Delivery, DeliveryStatus, DeliveryStore
+from services.notify.deliveries import AttemptLog, Delivery, DeliveryStatus
 from services.notify.domain import (
+    MAX_IN_FLIGHT,
+    MAX_PATTERNS,
     SettableStatus,
     Subscription,
     SubscriptionFilter,
@@ -24,6 +28,7 @@ from services.notify.domain import (
 )
 from services.notify.handlers import ReplayStarted
 from services.notify.repository import HealthStore, SubscriptionHealth, SubscriptionRepository
+from services.notify.topology import subscription_queue_name
 from shared.bus import CommandBus
 from shared.clock import UtcDateTime, utcnow
 from shared.http.auth import require_scope
@@ -32,6 +37,7 @@ from shared.http.deps import command_bus
 from shared.http.pagination import Page, PageRequest, page_request
 
 admin = Depends(require_scope("notify:admin"))
+Pattern = Annotated[str, Field(max_length=255)]
 router = APIRouter(tags=["subscriptions"], dependencies=[admin])
 
 
@@ -39,20 +45,28 @@ class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(max_length=2048, examples=["https://example.go.id/hooks/mpp"])
-    event_types: list[str] = Field(
+    event_types: list[Pattern] = Field(
         min_length=1,
+        max_length=MAX_PATTERNS,
         description="AMQP topic patterns: `*` one word, `#` any.",
         examples=[["mou.*", "mall.inaugurated"]],
     )
     description: str | None = Field(default=None, max_length=1000)
+    max_in_flight: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_IN_FLIGHT,
+        description="Deliveries in flight at once; 1 (the default) keeps them in order.",
+    )
 
 
 class SubscriptionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = Field(default=None, max_length=2048)
-    event_types: list[str] | None = Field(default=None, min_length=1)
+    event_types: list[Pattern] | None = Field(default=None, min_length=1, max_length=MAX_PATTERNS)
     description: str | None = Field(default=None, max_length=1000)
+    max_in_flight: int | None = Field(default=None, ge=1, le=MAX_IN_FLIGHT)
     status: SettableStatus | None = Field(
         default=None, description="`paused` holds deliveries; `active` resumes or re-enables."
     )
@@ -73,7 +87,10 @@ class Rotation(BaseModel):
 class Replay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: UtcDateTime = Field(description="Re-send logged events whose `time` is this or later.")
+    since: UtcDateTime = Field(
+        description="Re-send logged events whose `time` is this or later (read from the"
+        " log stream, within its retention)."
+    )
     until: UtcDateTime | None = Field(default=None, description="... and earlier than this.")
 
 
@@ -85,6 +102,12 @@ class SubscriptionView(BaseModel):
     event_types: list[str]
     description: str | None
     status: SubscriptionStatus
+    max_in_flight: int = Field(description="Deliveries in flight at once (1: in order).")
+    backlog: int | None = Field(
+        default=None,
+        description="Messages waiting in its queue (not attempted yet, or back from a"
+        " retry delay); paused subscriptions hold theirs here.",
+    )
     disabled_reason: str | None = Field(description="Why the service disabled it.")
     disabled_at: datetime | None
     secret_rotated_at: datetime | None
@@ -97,7 +120,9 @@ class SubscriptionView(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, subscription: Subscription, health: SubscriptionHealth) -> SubscriptionView:
+    def of(
+        cls, subscription: Subscription, health: SubscriptionHealth, backlog: int | None = None
+    ) -> SubscriptionView:
         now = utcnow()
         expiries = [p.expires_at for p in subscription.previous_secrets if p.expires_at > now]
         return cls(
@@ -108,6 +133,7 @@ class SubscriptionView(BaseModel):
                     "event_types",
                     "description",
                     "status",
+                    "max_in_flight",
                     "disabled_reason",
                     "disabled_at",
                     "secret_rotated_at",
@@ -118,6 +144,7 @@ class SubscriptionView(BaseModel):
             ),
             previous_secret_expires_at=max(expiries) if expiries else None,
             health=health,
+            backlog=backlog,
         )
 
 
@@ -137,16 +164,27 @@ def _health(request: Request) -> HealthStore:
     return health
 
 
-def _deliveries(request: Request) -> DeliveryStore:
-    deliveries: DeliveryStore = request.app.state.deliveries
+def _deliveries(request: Request) -> AttemptLog:
+    deliveries: AttemptLog = request.app.state.attempts
     return deliveries
 
 
 async def _view(
-    response: Response, subscription: Subscription, health: HealthStore
+    response: Response,
+    subscription: Subscription,
+    health: HealthStore,
+    broker: NotifyBroker | None = None,
 ) -> SubscriptionView:
     set_etag(response, subscription.version)
-    return SubscriptionView.of(subscription, await health.get(subscription.id))
+    backlog = None
+    if broker is not None:
+        backlog = await broker.depth(subscription_queue_name(subscription.id))
+    return SubscriptionView.of(subscription, await health.get(subscription.id), backlog)
+
+
+def _broker(request: Request) -> NotifyBroker:
+    broker: NotifyBroker = request.app.state.notify_broker
+    return broker
 
 
 @router.post("/subscriptions", status_code=status.HTTP_201_CREATED)
@@ -187,8 +225,9 @@ async def get_subscription(
     response: Response,
     subscriptions: SubscriptionRepository = Depends(_subscriptions),
     health: HealthStore = Depends(_health),
+    broker: NotifyBroker = Depends(_broker),
 ) -> SubscriptionView:
-    return await _view(response, await subscriptions.get(subscription_id), health)
+    return await _view(response, await subscriptions.get(subscription_id), health, broker)
 
 
 @router.patch("/subscriptions/{subscription_id}")
@@ -248,9 +287,12 @@ async def list_deliveries(
     status: DeliveryStatus | None = Query(None),
     page: PageRequest = Depends(page_request),
     subscriptions: SubscriptionRepository = Depends(_subscriptions),
-    deliveries: DeliveryStore = Depends(_deliveries),
+    deliveries: AttemptLog = Depends(_deliveries),
 ) -> Page[Delivery]:
-    """Its deliveries, oldest first, each with every attempt."""
+    """Its attempted deliveries, by first attempt, each with every attempt.
+
+    Deliveries not attempted yet wait in the subscription's queue (its `backlog`).
+    """
     await subscriptions.get(subscription_id)
     return await deliveries.list(subscription_id, status, page)
 
@@ -267,9 +309,7 @@ async def replay(
 
 
 @router.get("/deliveries/{delivery_id}", tags=["deliveries"])
-async def get_delivery(
-    delivery_id: str, deliveries: DeliveryStore = Depends(_deliveries)
-) -> Delivery:
+async def get_delivery(delivery_id: str, deliveries: AttemptLog = Depends(_deliveries)) -> Delivery:
     return await deliveries.get(delivery_id)
 
 

@@ -12,6 +12,7 @@ class CreateSubscription(Command):
     url: str
     event_types: list[str]
     description: str | None = None
+    max_in_flight: int = 1
 
 
 class UpdateSubscription(Command):

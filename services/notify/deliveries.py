@@ -1,51 +1,45 @@
-"""Webhook deliveries: one document per (subscription, event) to send, with every attempt.
+"""The attempt history: one document per webhook attempt, appended, never read to deliver.
 
-A delivery is created when an event is logged (fan-out) or replayed, stored before any
-attempt, so nothing waits in memory: a restarted replica finds what is due. Statuses:
+A delivery (an event on its way to one subscription) lives in the broker: in the
+subscription's queue, then in a delay tier between attempts. The store only records what
+each attempt did, for the deliveries view; the view groups the attempts of a delivery. A
+delivery's id is derived from (subscription, event, origin), so every replica names it alike
+without asking the store. Documents expire after the retention (``expires_at``: a TTL index
+on MongoDB, a periodic sweep on the in-process store).
 
-* ``pending``: not attempted yet;
-* ``failed``: the last attempt failed, another is scheduled at ``next_attempt_at``;
-* ``succeeded``: a receiver answered 2xx;
-* ``dead``: no attempt left (or the receiver answered 410); an operator can retry it.
-
-A dispatcher claims a delivery with a lease (``_lease_until``, ``_claim``) in one conditional
-update, so two replicas never send the same attempt.
+Statuses of a delivery, from its last attempt: ``failed`` (another attempt is scheduled),
+``succeeded``, ``dead`` (no attempt left, or 410). ``pending`` (not attempted yet) exists only
+in the broker: the subscription's ``backlog`` counts it.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable
-from datetime import datetime
+import hashlib
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from services.notify.eventlog import LoggedEvent
-from shared.clock import UtcDateTime, new_id, utcnow
+from shared.clock import UtcDateTime, utcnow
 from shared.errors import NotFound
-from shared.http.pagination import Page, PageRequest, fetch_page
-from shared.storage import ASCENDING, Database, DuplicateKeyError, ReturnDocument
+from shared.http.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from shared.storage import ASCENDING, Database
 
-COLLECTION = "deliveries"
-LEASE = "_lease_until"
-CLAIM = "_claim"
-DEDUPE = "_dedupe"
+COLLECTION = "delivery_attempts"
 
-DeliveryStatus = Literal["pending", "succeeded", "failed", "dead"]
-AttemptOutcome = Literal["succeeded", "failed", "dead"]
-Origin = Literal["live", "replay"]
-
-FIRST_ATTEMPT_ORDER = [("position", ASCENDING), ("_id", ASCENDING)]
+DeliveryStatus = Literal["pending", "failed", "succeeded", "dead"]
+AttemptOutcome = Literal["failed", "succeeded", "dead"]
+Origin = Literal["live", "replay", "retry"]
 
 
-def _unleased(now: datetime) -> dict[str, Any]:
-    """The condition of a delivery no dispatcher holds a lease on."""
-    return {"$or": [{LEASE: None}, {LEASE: {"$lte": now}}]}
+def delivery_id(subscription_id: str, event_id: str, replay_id: str | None) -> str:
+    """The same id on every replica for the same delivery."""
+    key = f"{subscription_id}:{event_id}:{replay_id or 'live'}"
+    return "dlv_" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 class Attempt(BaseModel):
-    """One try at delivering: what the receiver answered, or why there was no answer."""
+    """One try: what was sent when, and what came back (or why there was no answer)."""
 
     number: int = Field(ge=1)
     at: UtcDateTime
@@ -58,15 +52,32 @@ class Attempt(BaseModel):
     next_attempt_at: UtcDateTime | None = None
 
 
+class AttemptRecord(BaseModel):
+    """An attempt with what it belongs to, as stored."""
+
+    delivery_id: str
+    subscription_id: str
+    event_id: str
+    event_type: str
+    subject: str
+    event_time: UtcDateTime | None = None
+    position: int | None = None
+    origin: Origin
+    replay_id: str | None = None
+    attempt: Attempt
+
+
 class Delivery(BaseModel):
-    """An event on its way to one subscription."""
+    """An event on its way to one subscription, seen through its attempts."""
 
     id: str
     subscription_id: str
     event_id: str = Field(description="Also the `webhook-id` of every attempt.")
     event_type: str
     subject: str
-    position: int = Field(description="The event's position in the log.")
+    position: int | None = Field(
+        default=None, description="The event's log position, when known (replays)."
+    )
     origin: Origin
     replay_id: str | None = None
     status: DeliveryStatus
@@ -78,212 +89,101 @@ class Delivery(BaseModel):
     created_at: UtcDateTime
     updated_at: UtcDateTime
     attempts: list[Attempt] = []
+    event_time: UtcDateTime | None = Field(default=None, exclude=True)
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> Delivery:
-        fields = {k: v for k, v in document.items() if not k.startswith("_")}
-        return cls.model_validate({**fields, "id": document["_id"]})
+    def of(cls, records: list[dict[str, Any]]) -> Delivery:
+        """The delivery from its attempt documents, oldest first."""
+        first, last = records[0], records[-1]
+        attempts = [Attempt.model_validate(r["attempt"]) for r in records]
+        latest = attempts[-1]
+        succeeded = [a.at for a in attempts if a.outcome == "succeeded"]
+        return cls(
+            id=first["delivery_id"],
+            subscription_id=first["subscription_id"],
+            event_id=first["event_id"],
+            event_type=first["event_type"],
+            subject=first["subject"],
+            position=next((r.get("position") for r in records if r.get("position")), None),
+            origin=first["origin"],
+            replay_id=first.get("replay_id"),
+            status=latest.outcome,
+            attempt_count=max(a.number for a in attempts),
+            next_attempt_at=latest.next_attempt_at,
+            last_status_code=latest.status_code,
+            last_error=latest.error,
+            succeeded_at=succeeded[-1] if succeeded else None,
+            created_at=attempts[0].at,
+            updated_at=last["recorded_at"],
+            attempts=attempts,
+            event_time=first.get("event_time"),
+        )
 
 
-class DeliveryStore:
-    """Deliveries in ``mpp_notify.deliveries``."""
+class AttemptLog:
+    """Attempts in ``mpp_notify.delivery_attempts``: appended, read only by operators."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, retention: timedelta, ttl_index: bool = True) -> None:
         self.collection = db[COLLECTION]
+        self._retention = retention
+        self._ttl_index = ttl_index
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([(DEDUPE, ASCENDING)], unique=True)
-        await self.collection.create_index(
-            [
-                ("subscription_id", ASCENDING),
-                ("status", ASCENDING),
-                ("attempt_count", ASCENDING),
-                *FIRST_ATTEMPT_ORDER,
-            ]
-        )
-        await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-        await self.collection.create_index([("subscription_id", ASCENDING), ("_id", ASCENDING)])
+        await self.collection.create_index([("delivery_id", ASCENDING), ("seq", ASCENDING)])
+        await self.collection.create_index([("subscription_id", ASCENDING), ("seq", ASCENDING)])
+        if self._ttl_index:  # MongoDB expires them; mongomock would scan on every write
+            await self.collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
-    async def create(
-        self,
-        subscription_ids: Iterable[str],
-        logged: LoggedEvent,
-        *,
-        first_attempt_at: datetime,
-        origin: Origin = "live",
-        replay_id: str | None = None,
-    ) -> int:
-        """A delivery of ``logged`` to each subscription; returns how many are new.
-
-        Idempotent for live deliveries: a redelivered event creates none a second time.
-        """
+    async def append(self, record: AttemptRecord) -> None:
         now = utcnow()
-        created = 0
-        for subscription_id in subscription_ids:
-            key = f"{subscription_id}:{logged.id}:{replay_id or origin}"
-            document = {
-                "_id": new_id("dlv"),
-                DEDUPE: key,
-                "subscription_id": subscription_id,
-                "event_id": logged.id,
-                "event_type": logged.type,
-                "subject": str(logged.event.get("subject", "")),
-                "position": logged.position,
-                "origin": origin,
-                "replay_id": replay_id,
-                "status": "pending",
-                "attempt_count": 0,
-                "next_attempt_at": first_attempt_at,
-                "created_at": now,
-                "updated_at": now,
-                "attempts": [],
+        await self.collection.insert_one(
+            {
+                **record.model_dump(),
+                "seq": now.timestamp(),
+                "recorded_at": now,
+                "expires_at": now + self._retention,
             }
-            with contextlib.suppress(DuplicateKeyError):
-                await self.collection.insert_one(document)
-                created += 1
-        return created
+        )
 
     async def get(self, delivery_id: str) -> Delivery:
-        document = await self.collection.find_one({"_id": delivery_id})
-        if document is None:
-            raise NotFound(f"delivery {delivery_id} does not exist")
-        return Delivery.from_document(document)
-
-    # --- the dispatcher's side --------------------------------------------------------------
-
-    async def with_first_attempts_due(self, now: datetime) -> set[str]:
-        """The subscriptions that have a delivery waiting for its first attempt."""
-        ids = await self.collection.distinct(
-            "subscription_id",
-            {"status": "pending", "attempt_count": 0, "next_attempt_at": {"$lte": now}},
-        )
-        return set(ids)
-
-    async def claim_first_attempt(
-        self, subscription_id: str, now: datetime, lease_until: datetime, claim: str
-    ) -> dict[str, Any] | None:
-        """Lease the subscription's earliest unattempted delivery, if it is due and free.
-
-        Only the earliest: while its first attempt is in flight, the next waits, which keeps
-        the order of first attempts per subscription.
-        """
-        head = await self.collection.find_one(
-            {"subscription_id": subscription_id, "status": "pending", "attempt_count": 0},
-            sort=FIRST_ATTEMPT_ORDER,
-        )
-        if head is None or head["next_attempt_at"] > now:
-            return None
-        if head.get(LEASE) is not None and head[LEASE] > now:
-            return None
-        return await self._lease(
-            {"_id": head["_id"], "status": "pending", "attempt_count": 0}, now, lease_until, claim
-        )
-
-    async def claim_retry(
-        self, subscription_ids: Iterable[str], now: datetime, lease_until: datetime, claim: str
-    ) -> dict[str, Any] | None:
-        """Lease the most overdue retry among ``subscription_ids``."""
-        return await self._lease(
-            {
-                "status": "failed",
-                "next_attempt_at": {"$lte": now},
-                "subscription_id": {"$in": list(subscription_ids)},
-            },
-            now,
-            lease_until,
-            claim,
-            sort=[("next_attempt_at", ASCENDING)],
-        )
-
-    async def _lease(
-        self,
-        query: dict[str, Any],
-        now: datetime,
-        lease_until: datetime,
-        claim: str,
-        sort: list[tuple[str, int]] | None = None,
-    ) -> dict[str, Any] | None:
-        document: dict[str, Any] | None = await self.collection.find_one_and_update(
-            {**query, **_unleased(now)},
-            {"$set": {LEASE: lease_until, CLAIM: claim}},
-            sort=sort,
-            return_document=ReturnDocument.AFTER,
-        )
-        return document
-
-    async def record(
-        self,
-        delivery_id: str,
-        claim: str,
-        attempt: Attempt,
-        status: DeliveryStatus,
-        attempt_count: int,
-    ) -> None:
-        """Store an attempt and what follows from it, and give the lease back."""
-        changes: dict[str, Any] = {
-            "status": status,
-            "attempt_count": attempt_count,
-            "next_attempt_at": attempt.next_attempt_at,
-            "last_status_code": attempt.status_code,
-            "last_error": attempt.error,
-            "updated_at": utcnow(),
-        }
-        if status == "succeeded":
-            changes["succeeded_at"] = attempt.at
-        pushed = {"attempts": attempt.model_dump()}
-        result = await self.collection.update_one(
-            {"_id": delivery_id, CLAIM: claim},
-            {"$set": changes, "$push": pushed, "$unset": {LEASE: "", CLAIM: ""}},
-        )
-        if result.matched_count == 0:
-            # Our lease ran out and another replica took the delivery: keep the log only.
-            await self.collection.update_one({"_id": delivery_id}, {"$push": pushed})
-
-    async def release(self, delivery_id: str, claim: str) -> None:
-        """Give back a lease without an attempt (shutdown mid-flight)."""
-        await self.collection.update_one(
-            {"_id": delivery_id, CLAIM: claim}, {"$unset": {LEASE: "", CLAIM: ""}}
-        )
-
-    async def next_retry_at(
-        self, subscription_ids: Iterable[str], now: datetime
-    ) -> datetime | None:
-        """When the earliest retry of ``subscription_ids`` that nobody holds is due."""
-        documents = (
-            await self.collection.find(
-                {
-                    "status": "failed",
-                    "subscription_id": {"$in": list(subscription_ids)},
-                    **_unleased(now),
-                },
-                {"next_attempt_at": 1},
-            )
-            .sort("next_attempt_at", ASCENDING)
-            .limit(1)
+        records = (
+            await self.collection.find({"delivery_id": delivery_id})
+            .sort("seq", ASCENDING)
             .to_list(None)
         )
-        return documents[0]["next_attempt_at"] if documents else None
-
-    # --- operators' side --------------------------------------------------------------------
-
-    async def request_retry(self, delivery_id: str, now: datetime) -> Delivery:
-        """Attempt an attempted delivery again now (a pending one is on its way already)."""
-        await self.collection.update_one(
-            {"_id": delivery_id, "attempt_count": {"$gt": 0}},
-            {"$set": {"status": "failed", "next_attempt_at": now, "updated_at": now}},
-        )
-        return await self.get(delivery_id)
-
-    async def delete_for(self, subscription_id: str) -> None:
-        await self.collection.delete_many({"subscription_id": subscription_id})
-
-    async def count(self, status: DeliveryStatus) -> int:
-        return int(await self.collection.count_documents({"status": status}))
+        if not records:
+            raise NotFound(f"delivery {delivery_id} does not exist")
+        return Delivery.of(records)
 
     async def list(
         self, subscription_id: str, status: DeliveryStatus | None, page: PageRequest
     ) -> Page[Delivery]:
-        query: dict[str, Any] = {"subscription_id": subscription_id}
+        """Deliveries of a subscription, by first attempt; the cursor counts deliveries."""
+        records = (
+            await self.collection.find({"subscription_id": subscription_id})
+            .sort("seq", ASCENDING)
+            .to_list(None)
+        )
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            grouped.setdefault(record["delivery_id"], []).append(record)
+        found = [Delivery.of(group) for group in grouped.values()]
         if status:
-            query["status"] = status
-        return await fetch_page(self.collection, query, page, Delivery.from_document)
+            found = [d for d in found if d.status == status]
+        start = 0
+        if page.cursor:
+            raw = decode_cursor(page.cursor)
+            start = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
+        items = found[start : start + page.limit]
+        more = start + page.limit < len(found)
+        return Page[Delivery](
+            items=items, next_cursor=encode_cursor(str(start + page.limit)) if more else None
+        )
+
+    async def delete_for(self, subscription_id: str) -> None:
+        await self.collection.delete_many({"subscription_id": subscription_id})
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Delete expired attempts (MongoDB's TTL index does it too; mongomock does not)."""
+        result = await self.collection.delete_many({"expires_at": {"$lt": now or utcnow()}})
+        return int(result.deleted_count)

@@ -26,7 +26,8 @@ UNREADABLE_SECRET = ""
 
 MAX_URL_LENGTH = 2048
 MAX_PATTERNS = 50
-UPDATABLE_FIELDS = ("url", "event_types", "description", "status")
+UPDATABLE_FIELDS = ("url", "event_types", "description", "status", "max_in_flight")
+MAX_IN_FLIGHT = 1000
 
 
 def check_url(url: str, field: str = "url") -> str:
@@ -71,6 +72,13 @@ class SecretUnavailable(Exception):
     """The signing secret cannot be read: MPP_SECRET_KEYS lacks the key it was stored with."""
 
 
+def check_max_in_flight(value: int, field: str = "max_in_flight") -> int:
+    """Deliveries of one subscription in flight at once: 1 keeps them in order."""
+    if not isinstance(value, int) or not 1 <= value <= MAX_IN_FLIGHT:
+        raise RuleViolated(f"a whole number from 1 to {MAX_IN_FLIGHT}", field=field)
+    return value
+
+
 class PreviousSecret(BaseModel):
     """A secret replaced by a rotation, still signing until ``expires_at``."""
 
@@ -90,10 +98,16 @@ class Subscription(Aggregate):
     secret: str = Field(repr=False)
     previous_secrets: list[PreviousSecret] = []
     secret_rotated_at: UtcDateTime | None = None
+    max_in_flight: int = 1
 
     @classmethod
     def create(
-        cls, *, url: str, event_types: list[str], description: str | None = None
+        cls,
+        *,
+        url: str,
+        event_types: list[str],
+        description: str | None = None,
+        max_in_flight: int = 1,
     ) -> Subscription:
         """A new, active subscription with a fresh secret (read it once from ``secret``)."""
         return cls(
@@ -101,6 +115,7 @@ class Subscription(Aggregate):
             url=check_url(url),
             event_types=check_patterns(event_types),
             description=description,
+            max_in_flight=check_max_in_flight(max_in_flight),
             secret=new_secret(),
             **new_timestamps(),
         )
@@ -130,6 +145,8 @@ class Subscription(Aggregate):
                 value = check_url(value)
             elif name == "event_types":
                 value = check_patterns(value)
+            elif name == "max_in_flight":
+                value = check_max_in_flight(value)
             if getattr(self, name) != value:
                 setattr(self, name, value)
                 changed.append(name)

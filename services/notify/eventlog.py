@@ -1,42 +1,43 @@
-"""The event log: every event consumed, once, in arrival order, numbered by ``position``.
+"""The event log's entries and filters: what ``GET /events`` and the live feed serve.
 
-Positions come from a counter document (``$inc``), so they increase monotonically across
-replicas. Taking a position and writing the event are two writes: for a moment a position
-can be taken but not yet written (another replica mid-append), and a crash between the two
-leaves it empty for good. Readers therefore stop before a missing position while the event
-after it is younger than a grace period; past that, the position is taken to be empty. That
-is what lets a reader that resumes after position N miss nothing and see nothing twice.
+The log itself is the RabbitMQ stream ``notify.log`` (``services.notify.topology``); an
+entry's position is its stream offset plus one. An entry is an event as the broker stored it:
+bodies that are not valid CloudEvents are skipped by every reader, and an id seen again within
+the dedupe window (a relay republishing after a crash) is read once, at its first position.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import json
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from shared.clock import UtcDateTime, utcnow
 from shared.errors import RuleViolated
 from shared.events.envelope import CloudEvent
-from shared.events.patterns import is_valid_pattern, topic_regex
-from shared.http.pagination import Page, decode_cursor, encode_cursor
-from shared.storage import ASCENDING, DESCENDING, Database, DuplicateKeyError, ReturnDocument
+from shared.events.patterns import is_valid_pattern, matches_any
+from shared.messaging.consumer import parse_event
+from shared.messaging.identity import believed, publisher_of
 
-COLLECTION = "event_log"
-COUNTERS = "counters"
-POSITION_COUNTER = "event_log.position"
+MAX_PATTERN_LENGTH = 255
+MAX_PATTERNS = 50
+MAX_POSITION = 2**62
+"""Positions are stream offsets (64-bit); anything larger is not one."""
 
 
 class LoggedEvent(BaseModel):
-    """One entry of the log: the CloudEvent as consumed, and where it stands."""
+    """One entry of the log: the CloudEvent as published, and where it stands."""
 
-    position: int = Field(ge=1, description="Its place in the log; the SSE `id`.")
-    logged_at: UtcDateTime = Field(description="When notify consumed it.")
+    position: int = Field(ge=1, description="Its stream offset plus one; the SSE `id`.")
+    logged_at: UtcDateTime = Field(
+        description="When it was published (its AMQP timestamp), else when it was read."
+    )
     event: dict[str, Any] = Field(description="The CloudEvent, as published.")
+    _body: bytes = PrivateAttr(default=b"")
 
     @property
     def id(self) -> str:
@@ -46,17 +47,64 @@ class LoggedEvent(BaseModel):
     def type(self) -> str:
         return str(self.event["type"])
 
+    @property
+    def time(self) -> datetime | None:
+        return self._time
+
+    _time: datetime | None = PrivateAttr(default=None)
+    _publisher: str | None = PrivateAttr(default=None)
+
+    @property
+    def publisher(self) -> str | None:
+        """Who published it (its broker identity): what a relayed copy names as its origin."""
+        return self._publisher
+
     def body(self) -> bytes:
-        """The CloudEvent as compact JSON: the webhook body and the SSE ``data``."""
-        return json.dumps(self.event, separators=(",", ":"), ensure_ascii=False).encode()
+        """The CloudEvent as published: the webhook body and the SSE ``data``."""
+        return self._body
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> LoggedEvent:
-        return cls(
-            position=document["position"],
-            logged_at=document["logged_at"],
-            event=document["event"],
+    def decode(
+        cls,
+        position: int,
+        body: bytes,
+        published: datetime | None,
+        *,
+        parsed: CloudEvent | None = None,
+    ) -> LoggedEvent | None:
+        """The entry for a stream message, or None for a body that is not a CloudEvent."""
+        try:
+            event = parsed or parse_event(body)
+        except (ValidationError, ValueError):
+            return None
+        entry = cls(
+            position=position,
+            logged_at=published or utcnow(),
+            event=json.loads(body),
         )
+        entry._body = body if b"\n" not in body else _compact(entry.event)
+        entry._time = event.time
+        return entry
+
+    @classmethod
+    def from_message(cls, position: int, message: Any) -> tuple[LoggedEvent | None, str]:
+        """The entry for a stream message and why it is skipped when it is None: ``invalid``
+        (not a CloudEvent) or ``untrusted`` (its publisher does not own its type; a stream
+        cannot dead-letter, so every reader skips it)."""
+        try:
+            event = parse_event(message.body)
+        except (ValidationError, ValueError):
+            return None, "invalid"
+        if not believed(event, message):
+            return None, "untrusted"
+        entry = cls.decode(position, message.body, message.timestamp, parsed=event)
+        if entry is not None:
+            entry._publisher = publisher_of(message)
+        return entry, "invalid"
+
+
+def _compact(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class EventLogFilter(BaseModel):
@@ -67,212 +115,58 @@ class EventLogFilter(BaseModel):
     since: UtcDateTime | None = None
     until: UtcDateTime | None = None
 
+    def matches(self, entry: LoggedEvent) -> bool:
+        if self.types and not matches_any(self.types, entry.type):
+            return False
+        if self.subject is not None and entry.event.get("subject") != self.subject:
+            return False
+        when = entry.time
+        if self.since is not None and (when is None or when < self.since):
+            return False
+        return not (self.until is not None and (when is None or when >= self.until))
+
 
 def check_type_patterns(raw: Sequence[str], field: str = "type") -> list[str]:
     """Patterns from query parameters (repeated, or comma-separated in one value)."""
     patterns = [p.strip() for value in raw for p in value.split(",") if p.strip()]
+    if len(patterns) > MAX_PATTERNS:
+        raise RuleViolated(f"at most {MAX_PATTERNS} patterns", field=field)
     for pattern in patterns:
-        if not is_valid_pattern(pattern):
+        if len(pattern) > MAX_PATTERN_LENGTH or not is_valid_pattern(pattern):
             raise RuleViolated(
-                f"{pattern!r} is not an event type pattern (mou.*, mall.inaugurated, #)",
+                f"{pattern[:60]!r} is not an event type pattern (mou.*, mall.inaugurated, #)",
                 field=field,
             )
     return patterns
 
 
-def type_query(patterns: Sequence[str]) -> dict[str, Any]:
-    """A MongoDB condition on ``type`` matching any of ``patterns`` (none: any type)."""
-    if not patterns or "#" in patterns:
-        return {}
-    regex = "|".join(f"(?:{topic_regex(p)})" for p in patterns)
-    return {"type": {"$regex": regex}}
+def parse_position(raw: str, field: str) -> int:
+    """A position sent by a client: ASCII digits only, within 0..2**62 (else 422, never 500)."""
+    raw = raw.strip()
+    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
+        raise RuleViolated(f"{field} must be a position this service issued", field=field)
+    value = int(raw)
+    if value > MAX_POSITION:
+        raise RuleViolated(f"{field} must be a position this service issued", field=field)
+    return value
 
 
-class LogSignal:
-    """Wakes in-process readers when the log grows.
+class DedupeWindow:
+    """The last ``size`` event ids seen, to drop a republished event (bounded memory)."""
 
-    Take ``waiter()`` *before* reading, then wait on it: an append in between is not lost.
-    """
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._ids: OrderedDict[str, int] = OrderedDict()
 
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
 
-    def waiter(self) -> asyncio.Event:
-        return self._event
-
-    def notify(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-
-class EventLog:
-    """The log in ``mpp_notify.event_log``, keyed by event id (which deduplicates).
-
-    Args:
-        db: notify's database.
-        gap_grace_seconds: how long readers wait for a taken but unwritten position.
-    """
-
-    def __init__(self, db: Database, gap_grace_seconds: float = 5.0) -> None:
-        self._collection = db[COLLECTION]
-        self._counters = db[COUNTERS]
-        self._grace = timedelta(seconds=gap_grace_seconds)
-        self.signal = LogSignal()
-
-    async def ensure_indexes(self) -> None:
-        await self._collection.create_index([("position", ASCENDING)], unique=True)
-        await self._collection.create_index([("type", ASCENDING), ("position", ASCENDING)])
-        await self._collection.create_index([("subject", ASCENDING), ("position", ASCENDING)])
-        await self._collection.create_index([("time", ASCENDING)])
-        await self._collection.create_index([("logged_at", ASCENDING)])
-
-    async def append(self, event: CloudEvent) -> tuple[LoggedEvent, bool]:
-        """Log ``event`` unless it is there already; returns the entry and whether it is new."""
-        existing = await self._collection.find_one({"_id": event.id})
-        if existing is not None:
-            return LoggedEvent.from_document(existing), False
-        logged_at = utcnow()
-        counter = await self._counters.find_one_and_update(
-            {"_id": POSITION_COUNTER},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        document = {
-            "_id": event.id,
-            "position": int(counter["value"]),
-            "type": event.type,
-            "subject": event.subject,
-            "time": event.time,
-            "logged_at": logged_at,
-            "event": event.to_wire_dict(),
-        }
-        try:
-            await self._collection.insert_one(document)
-        except DuplicateKeyError:
-            # Another replica logged it meanwhile; the position taken stays empty.
-            existing = await self._collection.find_one({"_id": event.id})
-            if existing is None:
-                raise
-            return LoggedEvent.from_document(existing), False
-        self.signal.notify()
-        return LoggedEvent.from_document(document), True
-
-    async def get(self, event_id: str) -> LoggedEvent | None:
-        document = await self._collection.find_one({"_id": event_id})
-        return None if document is None else LoggedEvent.from_document(document)
-
-    async def head(self) -> int:
-        """The highest position a reader may have read now (0 for an empty log)."""
-        return await self._head_within(await self.horizon())
-
-    async def horizon(self, now: datetime | None = None) -> int | None:
-        """The highest position readers may go up to now; None: no limit.
-
-        A position missing below an event younger than the grace period may still be
-        written: the horizon is that position, so readers stop just before it.
-        """
-        if self._grace <= timedelta(0):
-            return None
-        cutoff = (now or utcnow()) - self._grace
-        recent = [
-            int(d["position"])
-            async for d in self._collection.find(
-                {"logged_at": {"$gt": cutoff}}, {"position": 1}
-            ).sort("position", ASCENDING)
-        ]
-        if not recent:
-            return None
-        first = recent[0]
-        if first > 1 and await self._collection.find_one({"position": first - 1}) is None:
-            return first - 1
-        for before, after in itertools.pairwise(recent):
-            if after != before + 1:
-                return before + 1
-        return None
-
-    async def read_after(
-        self, position: int, limit: int, patterns: Sequence[str] = ()
-    ) -> tuple[list[LoggedEvent], int]:
-        """Events after ``position`` matching ``patterns``, in log order, up to ``limit``.
-
-        Also returns how far the log was read: the position to resume after, which passes
-        events that did not match, so a filtered reader does not read them again.
-        """
-        horizon = await self.horizon()
-        query = self._visible({"position": {"$gt": position}, **type_query(patterns)}, horizon)
-        documents = (
-            await self._collection.find(query)
-            .sort("position", ASCENDING)
-            .limit(limit)
-            .to_list(None)
-        )
-        events = [LoggedEvent.from_document(d) for d in documents]
-        if len(events) == limit:
-            return events, events[-1].position
-        read_to = max(position, await self._head_within(horizon))
-        return events, read_to
-
-    async def _head_within(self, horizon: int | None) -> int:
-        documents = (
-            await self._collection.find(self._visible({}, horizon), {"position": 1})
-            .sort("position", DESCENDING)
-            .limit(1)
-            .to_list(None)
-        )
-        return int(documents[0]["position"]) if documents else 0
-
-    async def page(
-        self, filters: EventLogFilter, limit: int, cursor: str | None, after: int | None
-    ) -> Page[LoggedEvent]:
-        """One page of the log in position order; the cursor is the last position given."""
-        start = after or 0
-        if cursor:
-            raw = decode_cursor(cursor)
-            if not raw.isdigit():
-                raise RuleViolated("cursor is not one this service issued", field="cursor")
-            start = max(start, int(raw))
-        query: dict[str, Any] = {"position": {"$gt": start}, **type_query(filters.types)}
-        if filters.subject:
-            query["subject"] = filters.subject
-        if filters.since or filters.until:
-            query["time"] = {}
-            if filters.since:
-                query["time"]["$gte"] = filters.since
-            if filters.until:
-                query["time"]["$lt"] = filters.until
-        query = self._visible(query, await self.horizon())
-        documents = (
-            await self._collection.find(query)
-            .sort("position", ASCENDING)
-            .limit(limit + 1)
-            .to_list(None)
-        )
-        items = [LoggedEvent.from_document(d) for d in documents[:limit]]
-        next_cursor = encode_cursor(str(items[-1].position)) if len(documents) > limit else None
-        return Page[LoggedEvent](items=items, next_cursor=next_cursor)
-
-    async def matching_since(
-        self,
-        patterns: Sequence[str],
-        since: datetime,
-        until: datetime | None = None,
-        batch: int = 500,
-    ) -> AsyncIterator[list[LoggedEvent]]:
-        """Batches of the logged events of ``patterns`` whose ``time`` is in the range."""
-        filters = EventLogFilter(types=list(patterns), since=since, until=until)
-        cursor: str | None = None
-        while True:
-            page = await self.page(filters, batch, cursor, None)
-            if page.items:
-                yield page.items
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
-
-    @staticmethod
-    def _visible(query: dict[str, Any], horizon: int | None) -> dict[str, Any]:
-        if horizon is None:
-            return query
-        bound = {**query.get("position", {}), "$lte": horizon}
-        return {**query, "position": bound}
+    def first_position(self, event_id: str, position: int) -> int:
+        """Where ``event_id`` was first seen; records ``position`` when it is new."""
+        seen = self._ids.get(event_id)
+        if seen is not None:
+            return seen
+        self._ids[event_id] = position
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return position

@@ -1,131 +1,174 @@
-"""The event log over HTTP: ``GET /events`` (pages) and ``GET /events/stream`` (SSE). Public."""
+"""The event log over HTTP: ``GET /events`` (pages) and ``GET /events/stream`` (SSE). Public.
+
+Both read the replica's in-memory tail of the log stream (``LiveLog``) and, for older
+positions, the stream itself; neither touches the store.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.notify import SERVICE
-from services.notify.eventlog import EventLog, EventLogFilter, LoggedEvent, check_type_patterns
-from services.notify.metrics import OPEN_STREAMS
+from services.notify.eventlog import (
+    MAX_POSITION,
+    EventLogFilter,
+    LoggedEvent,
+    check_type_patterns,
+    parse_position,
+)
+from services.notify.livelog import LiveLog
+from services.notify.metrics import OPEN_STREAMS, SSE_REFUSED
 from shared.background import wait_for_signal
 from shared.clock import UtcDateTime
-from shared.errors import RuleViolated
+from shared.errors import DomainError
+from shared.events.patterns import matches_any
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 router = APIRouter(prefix="/events", tags=["event log"])
 
 STREAM_BATCH = 200
 RECONNECT_MILLISECONDS = 2000
+MAX_QUERY_CHARS = 2000
 
 
-class StreamSettings(BaseModel):
+class TooManyStreams(DomainError):
+    status = 503
+    slug = "too-many-streams"
+    title = "Too many open streams"
+    headers = {"Retry-After": "5"}
+
+
+@dataclass
+class StreamSettings:
     ping_seconds: float = 15.0
-    poll_seconds: float = 1.0
+    max_connections: int = 1000
+    open: int = 0
 
 
-def _events(request: Request) -> EventLog:
-    events: EventLog = request.app.state.events
-    return events
+def _live(request: Request) -> LiveLog:
+    live: LiveLog = request.app.state.live
+    return live
 
 
 @router.get("")
 async def list_events(
     type: list[str] = Query(
         [],
+        max_length=50,
         description="Type patterns (`mou.*`, `mall.inaugurated`), repeated or comma-separated.",
     ),
-    subject: str | None = Query(None, description="The id of the aggregate."),
+    subject: str | None = Query(None, max_length=200, description="The id of the aggregate."),
     since: UtcDateTime | None = Query(None, description="Events whose `time` is this or later."),
     until: UtcDateTime | None = Query(None, description="... and earlier than this."),
-    after: int | None = Query(None, ge=0, description="Only positions after this one."),
+    after: int | None = Query(
+        None, ge=0, le=MAX_POSITION, description="Only positions after this one."
+    ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
-    cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
-    events: EventLog = Depends(_events),
+    cursor: str | None = Query(
+        None, max_length=100, description="`next_cursor` of the previous page."
+    ),
+    live: LiveLog = Depends(_live),
 ) -> Page[LoggedEvent]:
-    """The event log in position order (the order notify consumed the events)."""
+    """The event log in position order (stream offset + 1).
+
+    Filters are applied while reading: recent positions come from memory; a filter over an
+    older range reads the stream from there (from `since` by the stream's timestamp index),
+    so its cost is bounded by the log's retention (`EVENT_LOG_MAX_AGE`/`_MAX_BYTES`).
+    """
     filters = EventLogFilter(
         types=check_type_patterns(type), subject=subject, since=since, until=until
     )
-    return await events.page(filters, limit, cursor, after)
+    return await live.page(filters, limit, cursor, after)
 
 
 @router.get(
     "/stream",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "The live feed."}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The live feed."},
+        503: {"description": "The replica's connection cap is reached; retry after a while."},
+    },
 )
 async def stream_events(
     request: Request,
     types: list[str] = Query(
-        [], description="Only these type patterns, repeated or comma-separated (`mou.*,mall.#`)."
+        [],
+        max_length=50,
+        description="Only these type patterns, repeated or comma-separated (`mou.*,mall.#`).",
     ),
-    after: int | None = Query(
+    after: str | None = Query(
         None,
-        ge=0,
+        max_length=30,
         description="Resume after this position (for clients that cannot send"
         " Last-Event-ID); 0 replays the whole log.",
     ),
     last_event_id: str | None = Header(
-        None, alias="Last-Event-ID", description="Resume after this position."
+        None, alias="Last-Event-ID", max_length=30, description="Resume after this position."
     ),
-    events: EventLog = Depends(_events),
+    live: LiveLog = Depends(_live),
 ) -> EventSourceResponse:
     """Server-Sent Events: `id` is the log position, `event` the type, `data` the CloudEvent.
 
     Without a position it starts at the current end of the log. With `Last-Event-ID` (or
-    `?after=`) it first sends what was logged after that position, then goes on live: no
-    gap, no duplicate. A keep-alive comment comes every 15 seconds.
+    `?after=`) it first sends what was logged after that position (read from the stream when
+    it is older than the replica's memory), then goes on live: no gap, no duplicate. A
+    keep-alive comment comes every 15 seconds.
     """
     patterns = check_type_patterns(types, field="types")
     start = _resume_position(last_event_id, after)
-    if start is None:
-        start = await events.head()
     settings: StreamSettings = request.app.state.stream_settings
+    if settings.open >= settings.max_connections:
+        SSE_REFUSED.labels(service=SERVICE).inc()
+        raise TooManyStreams(
+            f"this replica serves at most {settings.max_connections} streams; retry later"
+        )
+    if start is None:
+        start = live.head
     return EventSourceResponse(
-        _frames(events, start, patterns, settings.poll_seconds),
+        _frames(live, start, patterns, settings),
         ping=settings.ping_seconds,
         headers={"Cache-Control": "no-cache"},
     )
 
 
-def _resume_position(last_event_id: str | None, after: int | None) -> int | None:
+def _resume_position(last_event_id: str | None, after: str | None) -> int | None:
     if last_event_id is not None and last_event_id.strip():
-        raw = last_event_id.strip()
-        if not raw.isdigit():
-            raise RuleViolated(
-                "Last-Event-ID must be a position this stream sent", field="Last-Event-ID"
-            )
-        return int(raw)
-    return after
+        return parse_position(last_event_id, "Last-Event-ID")
+    if after is not None:
+        return parse_position(after, "after")
+    return None
 
 
 async def _frames(
-    events: EventLog, start: int, patterns: list[str], poll_seconds: float
+    live: LiveLog, start: int, patterns: list[str], settings: StreamSettings
 ) -> AsyncIterator[ServerSentEvent]:
     """Everything after ``start``, then each new event as it is logged."""
+    settings.open += 1
     OPEN_STREAMS.labels(service=SERVICE).inc()
+    keep = (lambda entry: matches_any(patterns, entry.type)) if patterns else (lambda _: True)
     try:
         last = start
         # An id-only frame: a client that drops before any event still resumes from here.
         yield ServerSentEvent(id=str(last), retry=RECONNECT_MILLISECONDS)
         while True:
-            woken = events.signal.waiter()
-            batch, read_to = await events.read_after(last, STREAM_BATCH, patterns)
-            for logged in batch:
+            woken = live.signal.waiter()
+            batch, read_to = await live.read_after(last, STREAM_BATCH, keep)
+            for entry in batch:
                 yield ServerSentEvent(
-                    id=str(logged.position), event=logged.type, data=logged.body().decode()
+                    id=str(entry.position), event=entry.type, data=entry.body().decode()
                 )
-                last = logged.position
+                last = entry.position
             if read_to > last:
                 # Events that did not match were passed: move the client's position too.
                 last = read_to
                 yield ServerSentEvent(id=str(last))
-            if len(batch) == STREAM_BATCH:
+            if len(batch) == STREAM_BATCH or last < live.head:
                 continue
-            await wait_for_signal(woken, poll_seconds)
+            await wait_for_signal(woken, settings.ping_seconds)
     finally:
+        settings.open -= 1
         OPEN_STREAMS.labels(service=SERVICE).dec()

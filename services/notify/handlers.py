@@ -1,12 +1,19 @@
-"""One handler per command: load, call the domain, save; then wake the dispatcher."""
+"""One handler per command: load, call the domain, save; then bring the broker in line.
+
+The store records the subscription; its queue, bindings and the consumers of every replica
+follow (``NotifyBroker``, ``SubscriptionWorkers.announce``). Each step is idempotent, and
+every replica re-applies the stored state on start, so a crash between them heals.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from pydantic import BaseModel
 
+from services.notify.broker import NotifyBroker
 from services.notify.commands import (
     CreateSubscription,
     DeleteSubscription,
@@ -16,20 +23,21 @@ from services.notify.commands import (
     RotateSecret,
     UpdateSubscription,
 )
-from services.notify.deliveries import Delivery, DeliveryStore
+from services.notify.deliveries import AttemptLog, Delivery
+from services.notify.delivery import ATTEMPT, POSITION, REPLAY
 from services.notify.domain import Subscription, check_url
-from services.notify.eventlog import EventLog
+from services.notify.livelog import LiveLog
 from services.notify.repository import HealthStore, SubscriptionRepository
-from services.notify.retry import RetryPolicy
-from shared.clock import UtcDateTime, new_id, utcnow
+from shared.clock import UtcDateTime, new_id
 from shared.egress import EgressPolicy, EgressRefused
-from shared.errors import RuleViolated
+from shared.errors import InvalidTransition, RuleViolated
+from shared.events.patterns import matches_any
 from shared.logging import get_logger
 from shared.secrets import redact_url
 
 log = get_logger(__name__)
 
-Wake = Callable[[], None]
+Announce = Callable[[str], Awaitable[None]]
 
 
 class ReplayStarted(BaseModel):
@@ -52,13 +60,23 @@ async def vet_url(egress: EgressPolicy, url: str, field: str = "url") -> None:
 
 
 async def create_subscription(
-    command: CreateSubscription, subscriptions: SubscriptionRepository, egress: EgressPolicy
+    command: CreateSubscription,
+    subscriptions: SubscriptionRepository,
+    broker: NotifyBroker,
+    announce: Announce,
+    egress: EgressPolicy,
 ) -> Subscription:
     await vet_url(egress, command.url)
     subscription = Subscription.create(
-        url=command.url, event_types=command.event_types, description=command.description
+        url=command.url,
+        event_types=command.event_types,
+        description=command.description,
+        max_in_flight=command.max_in_flight,
     )
     await subscriptions.add(subscription)
+    await broker.declare_subscription(subscription.id)
+    await broker.bind(subscription.id, subscription.event_types)
+    await announce(subscription.id)
     log.info(
         "subscription.created", subscription_id=subscription.id, url=redact_url(subscription.url)
     )
@@ -69,18 +87,30 @@ async def update_subscription(
     command: UpdateSubscription,
     subscriptions: SubscriptionRepository,
     health: HealthStore,
-    wake: Wake,
+    broker: NotifyBroker,
+    announce: Announce,
     egress: EgressPolicy,
 ) -> Subscription:
     if command.changes.get("url") is not None:
         await vet_url(egress, command.changes["url"])
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_version(command.expected_version)
-    was = subscription.status
+    was, patterns = subscription.status, list(subscription.event_types)
     changed = subscription.update(command.changes)
     if not changed:
         return subscription
     await subscriptions.save(subscription)
+    if was == "disabled" and subscription.status != "disabled":
+        await broker.declare_subscription(subscription.id)
+        await broker.bind(subscription.id, subscription.event_types)
+        await health.reset(subscription.id)
+    elif "event_types" in changed and subscription.status != "disabled":
+        # Bind the new patterns before dropping the old: no event falls between.
+        await broker.bind(subscription.id, subscription.event_types)
+        await broker.unbind(
+            subscription.id, [p for p in patterns if p not in subscription.event_types]
+        )
+    await announce(subscription.id)
     if "status" in changed:
         log.info(
             "subscription.status_changed",
@@ -88,45 +118,58 @@ async def update_subscription(
             was=was,
             now=subscription.status,
         )
-        if was == "disabled":
-            await health.reset(subscription.id)
-        wake()
     return subscription
 
 
 async def delete_subscription(
     command: DeleteSubscription,
     subscriptions: SubscriptionRepository,
-    deliveries: DeliveryStore,
+    attempts: AttemptLog,
     health: HealthStore,
+    broker: NotifyBroker,
+    announce: Announce,
 ) -> None:
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_version(command.expected_version)
     await subscriptions.delete(subscription)
-    await deliveries.delete_for(subscription.id)
+    await announce(subscription.id)
+    await broker.delete_subscription(subscription.id)
+    await attempts.delete_for(subscription.id)
     await health.forget(subscription.id)
     log.info("subscription.deleted", subscription_id=subscription.id)
 
 
 async def rotate_secret(
-    command: RotateSecret, subscriptions: SubscriptionRepository, default_grace_seconds: float
+    command: RotateSecret,
+    subscriptions: SubscriptionRepository,
+    default_grace_seconds: float,
+    announce: Announce,
 ) -> tuple[Subscription, str]:
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_version(command.expected_version)
     grace = default_grace_seconds if command.grace_seconds is None else command.grace_seconds
     secret = subscription.rotate_secret(timedelta(seconds=grace))
     await subscriptions.save(subscription)
+    await announce(subscription.id)
     log.info("subscription.secret_rotated", subscription_id=subscription.id, grace_seconds=grace)
     return subscription, secret
 
 
 async def disable_subscription(
-    command: DisableSubscription, subscriptions: SubscriptionRepository
+    command: DisableSubscription,
+    subscriptions: SubscriptionRepository,
+    broker: NotifyBroker,
+    announce: Announce,
 ) -> Subscription:
+    """Disable it: its queue stops receiving events and drops its backlog (replay recovers)."""
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_version(command.expected_version)
     if subscription.disable(command.reason):
         await subscriptions.save(subscription)
+        await announce(subscription.id)
+        with contextlib.suppress(Exception):  # deleted meanwhile
+            await broker.unbind(subscription.id, subscription.event_types)
+            await broker.purge(subscription.id)
         log.warning(
             "subscription.disabled",
             subscription_id=subscription.id,
@@ -138,62 +181,66 @@ async def disable_subscription(
 
 async def retry_delivery(
     command: RetryDelivery,
-    deliveries: DeliveryStore,
+    attempts: AttemptLog,
     subscriptions: SubscriptionRepository,
-    wake: Wake,
+    live: LiveLog,
+    broker: NotifyBroker,
 ) -> Delivery:
-    delivery = await deliveries.get(command.delivery_id)
+    """One more attempt of a delivery, now: its event is read back from the log stream."""
+    delivery = await attempts.get(command.delivery_id)
     subscription = await subscriptions.get(delivery.subscription_id)
     subscription.ensure_deliverable()
-    delivery = await deliveries.request_retry(delivery.id, utcnow())
+    entry = await live.find(delivery.event_id, delivery.event_time)
+    if entry is None:
+        raise InvalidTransition(
+            f"event {delivery.event_id} is no longer in the event log (retention)",
+            current_state=delivery.status,
+        )
+    headers: dict[str, object] = {ATTEMPT: delivery.attempt_count, "x-mpp-retry": 1}
+    if delivery.replay_id:
+        headers[REPLAY] = delivery.replay_id
+    headers[POSITION] = entry.position
+    await broker.send(subscription.id, entry.body(), headers, publisher=entry.publisher)
     log.info("delivery.retry_requested", delivery_id=delivery.id, status=delivery.status)
-    wake()
     return delivery
 
 
 async def replay_events(
     command: ReplayEvents,
     subscriptions: SubscriptionRepository,
-    events: EventLog,
-    deliveries: DeliveryStore,
-    policy: RetryPolicy,
-    wake: Wake,
+    live: LiveLog,
+    broker: NotifyBroker,
 ) -> ReplayStarted:
-    """Fresh deliveries of every logged event since ``since`` that the subscription wants."""
+    """Every logged event since ``since`` that the subscription wants, into its queue."""
     if command.until is not None and command.until <= command.since:
         raise RuleViolated("until must come after since", field="until")
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_deliverable()
     replay_id = new_id("rpl")
-    created = 0
-    async for batch in events.matching_since(
-        subscription.event_types, command.since, command.until
-    ):
-        first_attempt_at = _later(policy.first_delay())
-        for logged in batch:
-            created += await deliveries.create(
-                [subscription.id],
-                logged,
-                first_attempt_at=first_attempt_at,
-                origin="replay",
-                replay_id=replay_id,
-            )
+    sent = 0
+    async with contextlib.aclosing(live.entries(0, command.since)) as entries:
+        async for position, entry in entries:
+            if entry is None or not matches_any(subscription.event_types, entry.type):
+                continue
+            when = entry.time
+            if when is None or when < command.since:
+                continue
+            if command.until is not None and when >= command.until:
+                continue
+            headers = {REPLAY: replay_id, POSITION: position}
+            await broker.send(subscription.id, entry.body(), headers, publisher=entry.publisher)
+            sent += 1
     log.info(
         "subscription.replay_started",
         subscription_id=subscription.id,
         replay_id=replay_id,
         since=command.since.isoformat(),
-        deliveries=created,
+        deliveries=sent,
     )
-    wake()
     return ReplayStarted(
         replay_id=replay_id,
         subscription_id=subscription.id,
         since=command.since,
         until=command.until,
-        deliveries=created,
+        deliveries=sent,
     )
-
-
-def _later(seconds: float) -> datetime:
-    return utcnow() + timedelta(seconds=seconds)

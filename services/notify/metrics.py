@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_LOGGED = Counter(
     "mpp_notify_events_logged_total",
-    "Events written to the event log (each event once).",
+    "Events this replica read off the event log stream (each id once within the window).",
     ["service", "type"],
 )
 DELIVERIES = Counter(
@@ -23,12 +23,13 @@ DELIVERY_SECONDS = Histogram(
 )
 RETRY_BACKLOG = Gauge(
     "mpp_webhook_retry_backlog",
-    "Deliveries whose last attempt failed and that wait for a retry.",
+    "Retries waiting: messages in the delay tiers (all subscriptions), and those back from a"
+    " tier that this replica has taken but not settled.",
     ["service"],
 )
 PENDING_DELIVERIES = Gauge(
     "mpp_webhook_pending_deliveries",
-    "Deliveries not attempted yet (paused subscriptions hold theirs here).",
+    "Messages ready in the subscription queues (paused subscriptions hold theirs here).",
     ["service"],
 )
 DISABLED_SUBSCRIPTIONS = Gauge(
@@ -39,5 +40,16 @@ DISABLED_SUBSCRIPTIONS = Gauge(
 OPEN_STREAMS = Gauge(
     "mpp_notify_open_streams",
     "Clients connected to /events/stream on this replica.",
+    ["service"],
+)
+LOG_SKIPPED = Counter(
+    "mpp_notify_log_skipped_total",
+    "Stream entries the live feed skipped: invalid bodies, events from a publisher that does"
+    " not own their type, and duplicate ids within the window.",
+    ["service", "reason"],
+)
+SSE_REFUSED = Counter(
+    "mpp_notify_streams_refused_total",
+    "Connections to /events/stream refused because the replica's cap was reached.",
     ["service"],
 )

@@ -121,15 +121,9 @@ class SubscriptionRepository(Repository[Subscription]):
             async for doc in self.collection.find({"status": "active"})
         }
 
-    async def receiving(self, event_type: str, logged_at: datetime) -> list[Subscription]:
-        """Who gets an event of ``event_type`` logged at ``logged_at``.
-
-        Active and paused subscriptions (a paused one holds its deliveries until resumed)
-        that existed when the event was logged; disabled ones get none (replay catches up).
-        """
-        query = {"status": {"$in": ["active", "paused"]}, "created_at": {"$lte": logged_at}}
-        subscriptions = [self._from_document(doc) async for doc in self.collection.find(query)]
-        return [s for s in subscriptions if s.wants(event_type)]
+    async def all(self) -> list[Subscription]:
+        """Every subscription (each replica caches them all), secrets decrypted."""
+        return [self._from_document(doc) async for doc in self.collection.find({})]
 
     async def delete(self, subscription: Subscription) -> None:
         """Delete it, if nobody changed it since it was loaded."""

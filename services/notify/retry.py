@@ -61,21 +61,43 @@ class RetryPolicy:
         return delay * self.rng.uniform(1 - self.jitter, 1 + self.jitter)
 
 
+MAX_HEADER_CHARS = 64
+MAX_RETRY_AFTER_SECONDS = 10 * 365 * 86400.0
+
+
+def pick_tier(tiers: list[int], delay_seconds: float) -> int:
+    """The shortest delay tier (ms) no earlier than ``delay_seconds``; else the longest.
+
+    A wait longer than every tier takes the longest, and the message carries the time it is
+    due: the consumer sends it round that tier again until then.
+    """
+    wanted = delay_seconds * 1000
+    for milliseconds in tiers:
+        if milliseconds >= wanted:
+            return milliseconds
+    return tiers[-1]
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """``Retry-After`` (RFC 9110: delay-seconds or an HTTP-date) as seconds from ``now``.
 
-    None when absent or unreadable; a date in the past is 0.
+    None when absent or unreadable (only ASCII digits count: ``²`` or 5,000 digits are
+    ignored, never an error); a date in the past is 0.
     """
     if value is None:
         return None
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(value)
+    if len(value) > MAX_HEADER_CHARS:
+        return None
+    if value.isascii() and value.isdigit():
+        return min(float(int(value)), MAX_RETRY_AFTER_SECONDS) if len(value) < 12 else None
+    if not value.isascii():
+        return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

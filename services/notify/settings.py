@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 
 from shared.egress import parse_networks
 from shared.settings import ServiceSettings
@@ -35,7 +35,11 @@ class NotifySettings(ServiceSettings):
         ),
     )
     webhook_jitter_ratio: float = Field(
-        default=0.1, ge=0, lt=1, description="Each delay is varied by up to this share."
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="Deprecated and ignored: retries wait in broker delay tiers, whose"
+        " delays are the schedule's exact values.",
     )
     webhook_retry_after_max_seconds: float = Field(
         default=86400.0, ge=0, description="The longest wait a receiver's Retry-After can ask."
@@ -44,7 +48,10 @@ class NotifySettings(ServiceSettings):
         default=15.0, gt=0, description="How long one delivery attempt may take."
     )
     webhook_concurrency: int = Field(
-        default=32, ge=1, description="Delivery attempts in flight at once, per replica."
+        default=64,
+        ge=1,
+        description="Delivery attempts in flight at once, per replica (and pooled keep-alive"
+        " connections).",
     )
     webhook_failure_threshold: int = Field(
         default=10,
@@ -57,13 +64,11 @@ class NotifySettings(ServiceSettings):
         ge=0,
         description="How long the previous secret still signs deliveries after a rotation.",
     )
-    webhook_poll_seconds: float = Field(
-        default=1.0, gt=0, description="How often the dispatcher looks for due deliveries."
-    )
-    webhook_lease_seconds: float = Field(
-        default=120.0,
-        gt=0,
-        description="How long a replica owns a claimed delivery before another may take it.",
+    webhook_max_in_flight_limit: int = Field(
+        default=64,
+        ge=1,
+        le=1000,
+        description="The highest max_in_flight a subscription may ask for.",
     )
     webhook_allowed_networks: str = Field(
         default="",
@@ -82,21 +87,54 @@ class NotifySettings(ServiceSettings):
     webhook_response_excerpt_chars: int = Field(
         default=1000, ge=0, description="How much of a receiver's answer each attempt keeps."
     )
+    webhook_delivery_limit: int = Field(
+        default=20,
+        ge=1,
+        description="Times a subscription queue hands out one message (crashes included)"
+        " before it dead-letters it into notify.subscriptions.dlq.",
+    )
+    attempt_retention_days: float = Field(
+        default=30.0, gt=0, description="How long the attempt history is kept."
+    )
+    event_log_max_age: str = Field(
+        default="7D",
+        pattern=r"^[0-9]{1,6}[YMDhms]$",
+        description="The event log stream's x-max-age: segments older than this are dropped"
+        " (Y, M, D, h, m, s).",
+    )
+    event_log_max_bytes: int = Field(
+        default=5 * 1024**3,
+        ge=1024**2,
+        description="The event log stream's x-max-length-bytes.",
+    )
+    event_log_segment_bytes: int = Field(
+        default=100 * 1024**2,
+        ge=64 * 1024,
+        description="Segment size of the stream: retention drops whole segments.",
+    )
+    event_log_dedupe_window: int = Field(
+        default=100_000,
+        ge=1,
+        description="How many recent event ids each replica remembers to drop duplicates.",
+    )
+    live_feed_ring_size: int = Field(
+        default=10_000,
+        ge=10,
+        description="Recent events kept in memory for the live feed and recent pages.",
+    )
     sse_ping_seconds: float = Field(
         default=15.0, gt=0, description="Keep-alive comment interval on /events/stream."
     )
-    sse_poll_seconds: float = Field(
-        default=1.0,
-        gt=0,
-        description="How often an open stream reads the log (events from other replicas).",
+    sse_max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open /events/stream connections per replica; beyond it: 503.",
     )
-    event_log_gap_grace_seconds: float = Field(
-        default=5.0,
-        ge=0,
-        description=(
-            "How long readers wait for a log position that was taken but not yet written"
-            " (another replica mid-append) before reading past it."
-        ),
+    subscription_refresh_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often each replica reloads every subscription (beside the change"
+        " notices replicas send each other).",
     )
     notify_gauges_seconds: float = Field(
         default=10.0, gt=0, description="How often the backlog gauges are refreshed."
@@ -113,12 +151,6 @@ class NotifySettings(ServiceSettings):
     def _valid_networks(cls, value: str) -> str:
         parse_networks(value)
         return value
-
-    @model_validator(mode="after")
-    def _lease_outlasts_an_attempt(self) -> NotifySettings:
-        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
-            raise ValueError("webhook_lease_seconds must exceed webhook_timeout_seconds")
-        return self
 
     @property
     def retry_schedule(self) -> tuple[float, ...]:

@@ -14,6 +14,9 @@ import hashlib
 import hmac
 import os
 from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from standardwebhooks import Webhook
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -40,10 +43,19 @@ def secret_key(secret: str) -> bytes:
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """``v1,<base64 HMAC-SHA256 of "{msg_id}.{timestamp}.{body}">`` with ``secret``."""
-    signed_content = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(secret_key(secret), signed_content, hashlib.sha256).digest()
-    return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode()}"
+    """``v1,<base64 HMAC-SHA256 of "{msg_id}.{timestamp}.{body}">`` with ``secret``.
+
+    Signed by the ``standardwebhooks`` reference package (the key checked here first); a
+    body that is not UTF-8 (never a CloudEvent) is signed over its bytes directly.
+    """
+    key = secret_key(secret)
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        signed_content = f"{msg_id}.{timestamp}.".encode() + body
+        digest = hmac.new(key, signed_content, hashlib.sha256).digest()
+        return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode()}"
+    return Webhook(key).sign(msg_id, datetime.fromtimestamp(timestamp, UTC), text)
 
 
 def signature_header(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> str:

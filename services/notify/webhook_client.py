@@ -1,4 +1,4 @@
-"""The one place the HTTP client that sends webhooks is made.
+"""The one place the HTTP client that sends webhooks is made (pooled keep-alive connections).
 
 Every connection it opens passes the egress policy (``shared.egress``): resolved, every
 address checked, connected to the checked address. Redirects are never followed (a 3xx is
@@ -24,15 +24,19 @@ def build_webhook_client(
     egress: EgressPolicy | None = None,
     verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
-    """The client webhooks go out with, sized and timed by ``settings``.
+    """The client every delivery goes through: checked egress, no redirects, kept alive.
 
     Args:
-        settings: timeouts, concurrency and ``WEBHOOK_ALLOWED_NETWORKS``.
+        settings: timeouts, concurrency (the pool's size) and ``WEBHOOK_ALLOWED_NETWORKS``.
         egress: the policy to apply; by default the one ``settings`` describe.
         verify: TLS verification (tests pass a context trusting their own CA).
     """
     policy = egress or EgressPolicy.from_settings(settings)
-    limits = httpx.Limits(max_connections=settings.webhook_concurrency)
+    limits = httpx.Limits(
+        max_connections=settings.webhook_concurrency,
+        max_keepalive_connections=settings.webhook_concurrency,
+        keepalive_expiry=30.0,
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.webhook_timeout_seconds),
         follow_redirects=False,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
@@ -30,11 +31,17 @@ from shared.messaging.connection import (
     connect_first,
     redact,
 )
+from shared.messaging.identity import RELAYED_FROM_HEADER
+
+KEPT_HEADERS = (RELAYED_FROM_HEADER,)
+"""AMQP ``x-`` headers a replayed copy keeps: who published a copy notify relayed."""
 
 CONNECT_DEADLINE_SECONDS = 5.0
 """An operator at a prompt wants an answer, not start-up's minute of retries."""
 
-DEFAULT_QUEUES = ("mou.agencies", "mall.agencies", "mall.mous", "notify.events")
+DEFAULT_QUEUES = ("mou.agencies", "mall.agencies", "mall.mous", "notify.subscriptions")
+"""``notify.subscriptions.dlq`` collects the dead letters of every webhook subscription's
+queue (``notify.subscription.<id>``): a replay sends each back to the queue it died in."""
 
 
 async def dead_letter_depths(url: str, queues: tuple[str, ...] = DEFAULT_QUEUES) -> dict[str, int]:
@@ -53,7 +60,8 @@ async def dead_letter_depths(url: str, queues: tuple[str, ...] = DEFAULT_QUEUES)
 
 
 async def replay(url: str, queue: str, limit: int | None = None) -> int:
-    """Move up to ``limit`` (default: all) messages from ``<queue>.dlq`` back to ``queue``.
+    """Move up to ``limit`` (default: all) messages from ``<queue>.dlq`` back to the queue
+    each died in (its ``x-death`` names it; ``queue`` itself when it names none).
 
     Returns how many were moved.
     """
@@ -72,7 +80,10 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
             message = await dead_letters.get(fail=False, no_ack=False)
             if message is None:
                 break
-            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+            original = message.headers or {}
+            headers = {
+                k: v for k, v in original.items() if not k.startswith("x-") or k in KEPT_HEADERS
+            }
             headers["x-mpp-replayed-from"] = dead_letters.name
             await channel.default_exchange.publish(
                 aio_pika.Message(
@@ -87,11 +98,22 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
                     user_id=message.user_id,  # its publisher, for identity checks
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 ),
-                routing_key=queue,
+                routing_key=died_in(original) or queue,
             )
             await message.ack()
             moved += 1
     return moved
+
+
+def died_in(headers: dict[str, Any]) -> str | None:
+    """The queue a dead letter last died in (``x-death`` lists the latest death first)."""
+    deaths = headers.get("x-death")
+    if not isinstance(deaths, list) or not deaths or not isinstance(deaths[0], dict):
+        return None
+    queue = deaths[0].get("queue")
+    if isinstance(queue, bytes):
+        queue = queue.decode()
+    return queue if isinstance(queue, str) and queue else None
 
 
 async def _connect(url: str) -> AbstractConnection:

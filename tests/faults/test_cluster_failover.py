@@ -19,6 +19,7 @@ import pytest
 
 from benchmarks.faults.report import table
 from benchmarks.faults.rig import Pipeline, pipeline
+from services.notify.topology import SUBSCRIPTIONS_DLQ
 from tests.faults.expectations import recovered_in_time
 from tests.support import rabbit_nodes
 from tests.support.rabbit_nodes import RabbitCluster, RabbitNode
@@ -28,7 +29,14 @@ pytestmark = [
     pytest.mark.skipif(rabbit_nodes.available() is not None, reason=str(rabbit_nodes.available())),
 ]
 
-SERVICE_QUEUES = ("mou.agencies", "mall.agencies", "notify.events")
+SERVICE_QUEUES = {"mou.agencies": "mou.agencies.dlq", "mall.agencies": "mall.agencies.dlq"}
+"""The services' quorum queues and their dead-letter queues (notify's is per subscription)."""
+
+
+def _quorum_queues(pipe: Pipeline) -> dict[str, str]:
+    return {**SERVICE_QUEUES, pipe.subscription_queue: SUBSCRIPTIONS_DLQ}
+
+
 READY_WITHIN = 30.0
 
 
@@ -38,10 +46,8 @@ def _queues(node: RabbitNode) -> list[dict[str, object]]:
     return parsed
 
 
-def _leading_node(cluster: RabbitCluster) -> RabbitNode:
-    leaders = Counter(
-        str(q["leader"]) for q in _queues(cluster.nodes[0]) if q["name"] in SERVICE_QUEUES
-    )
+def _leading_node(cluster: RabbitCluster, queues: dict[str, str]) -> RabbitNode:
+    leaders = Counter(str(q["leader"]) for q in _queues(cluster.nodes[0]) if q["name"] in queues)
     name = leaders.most_common(1)[0][0]
     return next(node for node in cluster.nodes if node.name == name)
 
@@ -61,12 +67,14 @@ async def _seconds_until_all_ready(pipe: Pipeline, since: float) -> float:
     return time.monotonic() - since
 
 
-async def _drained(node: RabbitNode, timeout: float = 30) -> dict[object, object]:
+async def _drained(
+    node: RabbitNode, queues: dict[str, str], timeout: float = 30
+) -> dict[object, object]:
     """The queues' depths once the consumers have emptied them (or after ``timeout``)."""
     deadline = time.monotonic() + timeout
     while True:
         depths = {q["name"]: q["messages"] for q in await asyncio.to_thread(_queues, node)}
-        if all(depths.get(q) == 0 for q in SERVICE_QUEUES) or time.monotonic() > deadline:
+        if all(depths.get(q) == 0 for q in queues) or time.monotonic() > deadline:
             return depths
         await asyncio.sleep(1)
 
@@ -78,10 +86,11 @@ async def test_killing_the_node_leading_the_quorum_queues_loses_nothing_and_repe
         urls = ",".join(cluster.urls)
         # A generous webhook timeout: a retry after a slow answer is a duplicate by contract
         # (at least once), and this test is about the broker, not a slow receiver.
-        slow_ok = {"WEBHOOK_TIMEOUT_SECONDS": "10", "WEBHOOK_LEASE_SECONDS": "30"}
+        slow_ok = {"WEBHOOK_TIMEOUT_SECONDS": "10"}
         async with pipeline(urls, tmp_path, notify_env=slow_ok, others=("mou", "mall")) as pipe:
             await pipe.stream(15)
-            leader = await asyncio.to_thread(_leading_node, cluster)
+            queues = _quorum_queues(pipe)
+            leader = await asyncio.to_thread(_leading_node, cluster, queues)
             await asyncio.to_thread(leader.kill)
             killed = time.monotonic()
             await asyncio.sleep(0.5)  # let every service notice before readiness is polled
@@ -98,13 +107,13 @@ async def test_killing_the_node_leading_the_quorum_queues_loses_nothing_and_repe
             print("\n" + table([result]))
 
             survivor = next(node for node in cluster.nodes if node is not leader)
-            depths = await _drained(survivor)
+            depths = await _drained(survivor, queues)
 
     assert result.lost == 0, result
     assert result.duplicated == 0, result
     assert ready < READY_WITHIN, result
     assert result.recover_seconds is not None, result
-    for queue in SERVICE_QUEUES:
+    for queue, dlq in queues.items():
         assert depths[queue] == 0, f"{queue} still holds {depths[queue]}: {depths}"
-        assert depths[f"{queue}.dlq"] == 0, f"{queue}.dlq: {depths}"
+        assert depths[dlq] == 0, f"{dlq}: {depths}"
     recovered_in_time(READY_WITHIN, result)

@@ -92,18 +92,16 @@ async def test_by_default_a_loopback_receiver_gets_nothing_even_when_subscribed_
     rabbitmq: str, notify_storage: Storage
 ) -> None:
     event = agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_allowed_networks="") as notify,
-    ):
-        # Stored as an older release would have stored it, past today's API check.
+    async with WebhookReceiver() as receiver:
+        # Stored as an older release would have stored it, past today's API check; notify
+        # gives every stored subscription its queue when it starts.
         legacy = Subscription.create(url=receiver.url, event_types=["agency.registered"])
         box = SecretBox.from_keys(TEST_SECRET_KEYS)
         await SubscriptionRepository(notify_storage.db, box).add(legacy)
-
-        await publish(event)
-        attempt = await eventually(lambda: _first_attempt(notify, legacy.id, event.id))
-        await receiver.settle(0.3)
+        async with running_notify(notify_storage, webhook_allowed_networks="") as notify:
+            await publish(event)
+            attempt = await eventually(lambda: _first_attempt(notify, legacy.id, event.id))
+            await receiver.settle(0.3)
 
     assert attempt["status_code"] is None
     assert "loopback" in attempt["error"] and "WEBHOOK_ALLOWED_NETWORKS" in attempt["error"]

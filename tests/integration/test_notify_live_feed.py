@@ -7,6 +7,7 @@ position after the first exactly once.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -135,21 +136,58 @@ async def test_the_stream_sends_a_keep_alive_comment_while_nothing_happens(
     [
         ({"types": "Mou.Signed"}, {}, "types"),
         ({}, {"Last-Event-ID": "not-a-position"}, "Last-Event-ID"),
+        ({}, {"Last-Event-ID": "\u00b2".encode()}, "Last-Event-ID"),
+        ({}, {"Last-Event-ID": "9" * 5000}, "Last-Event-ID"),
         ({"after": "-1"}, {}, "after"),
+        ({"after": "\u00b2"}, {}, "after"),
+        ({"after": "9" * 5000}, {}, "after"),
     ],
 )
 async def test_a_stream_with_a_bad_position_or_pattern_is_refused(
     rabbitmq: str,
     notify_storage: Storage,
     params: dict[str, str],
-    headers: dict[str, str],
+    headers: dict[str, str | bytes],
     field: str,
 ) -> None:
     async with running_notify(notify_storage) as notify:
-        refused = await notify.client.get("/events/stream", params=params, headers=headers)
+        raw = [(k.encode(), v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()]
+        refused = await notify.client.get("/events/stream", params=params, headers=raw)
 
     assert refused.status_code == 422
     assert refused.json()["field"] == field
+
+
+@pytest.mark.parametrize(
+    "params", [{"after": "\u00b2"}, {"after": "9" * 5000}, {"cursor": "\u00b2"}, {"cursor": "OTk5"}]
+)
+async def test_odd_numbers_in_log_queries_are_422_never_500(
+    rabbitmq: str, notify_storage: Storage, params: dict[str, str]
+) -> None:
+    async with running_notify(notify_storage) as notify:
+        answer = await notify.client.get("/events", params=params)
+
+    assert answer.status_code in (200, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/")
+
+
+async def test_streams_beyond_the_replicas_cap_get_503_with_retry_after(
+    rabbitmq: str, notify_storage: Storage
+) -> None:
+    async with (
+        running_notify(notify_storage, sse_max_connections=1) as notify,
+        SseReader(notify.client, "/events/stream") as first,
+    ):
+        await _first_id(first)
+        refused = await notify.client.get("/events/stream")
+        await first.close()
+        async with SseReader(notify.client, "/events/stream") as later:
+            assert later.status_code == 200
+
+    assert first.status_code == 200
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"].isdigit()
+    assert refused.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_event_log_logs_a_redelivered_event_once_and_filters_and_pages(
@@ -209,3 +247,42 @@ def _last_id(reader: SseReader) -> Any:
 def _agency() -> dict[str, str]:
     event = agency_registered()
     return {"agency_id": event.subject, "code": "KEMENKUMHAM", "name": "Kementerian Hukum dan HAM"}
+
+
+async def test_readers_older_than_the_replicas_memory_are_caught_up_from_the_stream(
+    rabbitmq: str, notify_storage: Storage
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    events = [agency_registered() for _ in range(40)]
+    ours = [e.id for e in events]
+    async with running_notify(notify_storage, live_feed_ring_size=10) as notify:
+        for event in events:
+            await publish(event)
+        last = await eventually(lambda: logged(notify, events[-1]), timeout=20)
+        first = await eventually(lambda: _page_entry(notify, events[0], since))
+        assert not notify.app.state.live.covers(first["position"] - 1)  # out of memory
+
+        async with SseReader(
+            notify.client, "/events/stream", last_event_id=str(first["position"] - 1)
+        ) as resumed:
+            await resumed.wait_for(lambda m: m.json()["id"] == events[-1].id, timeout=20)
+        page = (
+            await notify.client.get(
+                "/events", params={"since": since.isoformat(), "type": "agency.*", "limit": 500}
+            )
+        ).json()
+
+    streamed = [i for i in ids(resumed.messages) if i in ours]
+    assert streamed == ours  # caught up from the stream, then from memory: in order, once
+    assert [i["event"]["id"] for i in page["items"] if i["event"]["id"] in ours] == ours
+    assert int(resumed.messages[-1].id or 0) == last["position"]
+
+
+async def _page_entry(
+    service: RunningService, event: CloudEvent, since: datetime
+) -> dict[str, Any] | None:
+    """The entry of ``event`` found by time (``since``), read from the stream."""
+    params = {"since": since.isoformat(), "subject": event.subject}
+    page = (await service.client.get("/events", params=params)).json()
+    found = [item for item in page["items"] if item["event"]["id"] == event.id]
+    return found[0] if found else None

@@ -91,7 +91,7 @@ async def test_an_agency_request_and_everything_it_causes_share_one_trace(
     kinds = {s.kind for s in in_trace}
     assert {SpanKind.SERVER, SpanKind.PRODUCER, SpanKind.CONSUMER, SpanKind.CLIENT} <= kinds
     consumed = " ".join(_consumed_from(s) for s in in_trace if s.kind == SpanKind.CONSUMER)
-    for queue in ("mou.agencies", "mall.agencies", "notify.events"):
+    for queue in ("mou.agencies", "mall.agencies", "notify.subscription."):
         assert queue in consumed, (queue, consumed)
     webhook_posts = [
         s for s in in_trace

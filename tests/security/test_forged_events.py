@@ -16,6 +16,7 @@ from aiormq.exceptions import ChannelAccessRefused, ChannelPreconditionFailed
 from faststream.rabbit import RabbitBroker
 
 from services.mall.bootstrap import build_app as build_mall_app
+from services.notify.topology import SUBSCRIPTIONS_DLQ
 from shared.events.catalogue import EVENT_TYPES, AgencyService
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.messaging.consumer import EventConsumer
@@ -26,10 +27,12 @@ from shared.storage import Storage, connect
 from tests.security.conftest import MANAGEMENT_URL, Provisioned
 from tests.support.broker import get_one
 from tests.support.mou_events import Party, agency_registered, mou_signed
+from tests.support.notify import AUTH, deliveries, running_notify, subscribe
 from tests.support.reference import reference_agency
 from tests.support.reference_malls import SANGGAU
 from tests.support.servers import run_service, service_settings
 from tests.support.vhost import BASE_RABBITMQ_URL
+from tests.support.webhooks import WebhookReceiver
 
 pytestmark = [pytest.mark.security, pytest.mark.broker]
 
@@ -307,3 +310,53 @@ async def test_a_forged_mou_signed_cannot_open_a_counter_in_the_mall_service(
             if opened.status_code == 201:
                 break
             await asyncio.sleep(0.1)
+
+
+async def test_a_forged_mou_signed_never_reaches_a_webhook_nor_notifys_log(
+    exchange_declared: Provisioned, notify_storage: Storage
+) -> None:
+    provisioned = exchange_declared
+    genuine = _signed()
+    by_admin = _signed()  # shared credentials, claims no identity: routed to the subscription
+    by_mall = _signed()  # the mall's identity under its own key: reaches only the log stream
+    forged_ids = {by_admin.id, by_mall.id}
+    async with (
+        WebhookReceiver() as receiver,
+        running_notify(
+            notify_storage,
+            fresh_queue=False,  # the module's own vhost: nothing earlier to clear
+            rabbitmq_url=provisioned.url("notify"),
+            mpp_broker_identities=provisioned.identities,
+            webhook_retry_schedule="0,0.3",
+        ) as notify,
+    ):
+        subscription = await subscribe(notify, receiver, ["mou.*"])
+        # The genuine event fails once: its retry is notify's own copy (through a delay tier),
+        # which must still be believed as the mou service's.
+        receiver.reply_with(500, to=lambda event: event["id"] == genuine.id)
+        await publish_as(provisioned.admin_url, by_admin)
+        await publish_as(
+            provisioned.url("mall"),
+            by_mall,
+            routing_key="mall.planned",
+            user_id=provisioned.user("mall"),
+        )
+        await publish_as(provisioned.url("mou"), genuine, user_id=provisioned.user("mou"))
+
+        await receiver.wait_for(lambda h: h.accepted and h.event["id"] == genuine.id, timeout=20)
+        dead = await get_one(
+            SUBSCRIPTIONS_DLQ,
+            lambda b: json.loads(b)["id"] == by_admin.id,
+            url=provisioned.admin_url,
+            timeout=15,
+        )
+        assert json.loads(dead)["id"] == by_admin.id
+        await receiver.settle(0.5)
+        logged = await notify.client.get("/events", params={"limit": 100}, headers=AUTH)
+        assert logged.status_code == 200, logged.text
+        listed = {item["event"]["id"] for item in logged.json()["items"]}
+        attempts = await deliveries(notify, subscription["id"])
+    configure_identities(None)
+    assert {h.event["id"] for h in receiver.received} == {genuine.id}
+    assert genuine.id in listed and not listed & forged_ids
+    assert {d["event_id"] for d in attempts} == {genuine.id}

@@ -16,8 +16,9 @@ from aio_pika.abc import AbstractIncomingMessage
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 from tests.support.servers import RABBITMQ_URL
 
-SERVICE_QUEUES = ["mou.agencies", "mall.agencies", "mall.mous", "notify.events"]
-"""The services' own consumer queues, which tests that run the real services declare."""
+SERVICE_QUEUES = ["mou.agencies", "mall.agencies", "mall.mous", "notify.log"]
+"""The services' own consumer queues (notify's log stream), which tests that run the real
+services declare."""
 
 
 @dataclass

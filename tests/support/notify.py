@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.notify.bootstrap import build_app
-from services.notify.consumers import QUEUE
+from services.notify.topology import LOG_STREAM
 from shared.egress import EgressPolicy
 from shared.storage import Storage
 from tests.support.broker import delete_queues
@@ -32,17 +32,17 @@ async def running_notify(
     egress: EgressPolicy | None = None,
     **overrides: Any,
 ) -> AsyncIterator[RunningService]:
-    """The notify service over real HTTP, consuming ``notify.events`` on the real broker.
+    """The notify service over real HTTP, on the real broker (its log stream, its queues).
 
     Args:
-        fresh_queue: delete ``notify.events`` first, so no earlier test's events leak in
-            (False for a restart that must find what is still queued).
+        fresh_queue: delete the log stream ``notify.log`` first, so the log starts empty
+            (False for a restart that must find what is still there).
         egress: the webhook egress policy (one with its own resolver); by default the
             settings' (loopback allowed, see ``notify_settings``).
         overrides: notify settings (``webhook_retry_schedule="0,0.2,0.4"``, ...).
     """
     if fresh_queue:
-        await delete_queues([QUEUE])
+        await delete_queues([LOG_STREAM])
     app = partial(build_app, egress=egress)
     async with run_service(app, notify_settings(**overrides), storage) as service:
         yield service

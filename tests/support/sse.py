@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,8 @@ class SseReader:
         self._stream: contextlib.AbstractAsyncContextManager[httpx.Response] | None = None
         self._task: asyncio.Task[None] | None = None
         self.messages: list[SseMessage] = []
+        self.arrivals: list[float] = []
+        """When each message arrived (monotonic), for latency figures."""
         self.status_code: int | None = None
         self.content_type: str | None = None
 
@@ -151,6 +154,7 @@ class SseReader:
             async with self._changed:
                 if message is not None:
                     self.messages.append(message)
+                    self.arrivals.append(time.monotonic())
                 self._changed.notify_all()
 
     async def wait_for(

@@ -42,11 +42,9 @@ def notify_settings(**overrides: Any) -> NotifySettings:
         **service_settings().model_dump(),
         "webhook_allowed_networks": LOOPBACK_ALLOWED,
         "mpp_secret_keys": TEST_SECRET_KEYS,
-        "webhook_poll_seconds": 0.2,
         "webhook_timeout_seconds": 5.0,
-        "sse_poll_seconds": 0.2,
-        "event_log_gap_grace_seconds": 1.0,
         "notify_gauges_seconds": 0.5,
+        "subscription_refresh_seconds": 2.0,
     }
     values.update(overrides)
     return NotifySettings(**values)
@@ -222,9 +220,10 @@ class WebhookReceiver:
                     body += event.data
                 elif isinstance(event, h11.EndOfMessage) and request is not None:
                     reply = await self._answer(request, bytes(body))
-                    headers = [(k, v) for k, v in reply.headers.items()]
+                    # UTF-8, so a test can send what a misbehaving receiver would (``²``).
+                    headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()]
                     payload = reply.body.encode()
-                    headers.append(("content-length", str(len(payload))))
+                    headers.append((b"content-length", str(len(payload)).encode()))
                     writer.write(
                         connection.send(h11.Response(status_code=reply.status, headers=headers))
                         or b""

@@ -1,18 +1,30 @@
-"""The event log: positions, deduplication, filters, and readers that never skip an entry."""
+"""The event log's entries: decoding stream messages, deduplication, filters and positions.
+
+The log itself is a RabbitMQ stream (integration tests read it); these are the parts that
+decide what a reader sees.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notify.eventlog import COUNTERS, POSITION_COUNTER, EventLog, EventLogFilter
+from services.notify.eventlog import (
+    DedupeWindow,
+    EventLogFilter,
+    LoggedEvent,
+    check_type_patterns,
+    parse_position,
+)
+from shared.errors import RuleViolated
 from shared.events.envelope import CloudEvent
-from shared.storage import Storage
 
 
-def event(event_type: str = "mou.signed", subject: str = "mou_1", **kw: object) -> CloudEvent:
+def event(  # a type outside the catalogue: its data is not checked
+    event_type: str = "mou.noted", subject: str = "mou_1", **kw: object
+) -> CloudEvent:
     return CloudEvent.new(
         type=event_type,
         source=f"/mpp/{event_type.split('.')[0]}",
@@ -23,143 +35,79 @@ def event(event_type: str = "mou.signed", subject: str = "mou_1", **kw: object) 
     )
 
 
-@pytest.fixture
-async def log(notify_storage: Storage) -> EventLog:
-    events = EventLog(notify_storage.db, gap_grace_seconds=0.3)
-    await events.ensure_indexes()
-    return events
+def entry(e: CloudEvent, position: int = 1) -> LoggedEvent:
+    decoded = LoggedEvent.decode(position, e.to_json_bytes(), None)
+    assert decoded is not None
+    return decoded
 
 
-async def test_events_get_increasing_positions_in_arrival_order(log: EventLog) -> None:
-    first, second, third = event(), event("mall.planned"), event("agency.registered")
+def test_an_entry_keeps_the_body_as_published_and_its_position() -> None:
+    e = event()
+    logged = entry(e, position=42)
 
-    logged = [await log.append(e) for e in (first, second, third)]
-
-    assert [(entry.position, new) for entry, new in logged] == [(1, True), (2, True), (3, True)]
-    assert [entry.id for entry, _ in logged] == [first.id, second.id, third.id]
-    assert await log.head() == 3
-
-
-async def test_an_event_seen_twice_is_logged_once_at_its_first_position(log: EventLog) -> None:
-    once = event()
-    await log.append(once)
-    await log.append(event())
-
-    again, new = await log.append(once)
-
-    assert (again.position, new) == (1, False)
-    page = await log.page(EventLogFilter(), 10, None, None)
-    assert [e.id for e in page.items].count(once.id) == 1
+    assert logged.position == 42
+    assert logged.id == e.id and logged.type == "mou.noted"
+    assert logged.body() == e.to_json_bytes()
+    assert json.loads(logged.body()) == logged.event
 
 
-async def test_concurrent_appends_get_distinct_consecutive_positions(log: EventLog) -> None:
-    results = await asyncio.gather(*(log.append(event(subject=f"mou_{i}")) for i in range(30)))
-
-    assert sorted(entry.position for entry, _ in results) == list(range(1, 31))
-
-
-async def test_the_logged_body_is_the_cloudevent_as_compact_json(log: EventLog) -> None:
-    original = event()
-    entry, _ = await log.append(original)
-
-    assert CloudEvent.model_validate_json(entry.body()) == original
-    assert b": " not in entry.body()
+@pytest.mark.parametrize("body", [b"not json", b"{}", b'{"type": "mou.signed"}', b"\xff\xfe"])
+def test_a_body_that_is_not_a_cloudevent_is_no_entry(body: bytes) -> None:
+    assert LoggedEvent.decode(7, body, None) is None
 
 
-async def test_reading_after_a_position_filters_by_type_and_still_moves_past_the_rest(
-    log: EventLog,
-) -> None:
-    for event_type in ("mou.drafted", "agency.registered", "mall.inaugurated", "mall.planned"):
-        await log.append(event(event_type))
+def test_a_pretty_printed_body_is_served_compact_so_sse_data_stays_one_line() -> None:
+    e = event()
+    pretty = json.dumps(json.loads(e.to_json_bytes()), indent=2).encode()
+    logged = LoggedEvent.decode(3, pretty, None)
 
-    everything, read_to = await log.read_after(0, 10)
-    assert [e.position for e in everything] == [1, 2, 3, 4] and read_to == 4
-
-    wanted, read_to = await log.read_after(1, 10, ["mou.*", "mall.inaugurated"])
-    assert [e.type for e in wanted] == ["mall.inaugurated"]
-    assert read_to == 4
-
-    first_two, read_to = await log.read_after(0, 2)
-    assert [e.position for e in first_two] == [1, 2] and read_to == 2
+    assert logged is not None and b"\n" not in logged.body()
+    assert json.loads(logged.body()) == json.loads(pretty)
 
 
-async def test_readers_wait_for_a_position_taken_but_not_yet_written(
-    log: EventLog, notify_storage: Storage
-) -> None:
-    await log.append(event(subject="before"))
-    # Another replica took position 2 and has not written its event yet.
-    await notify_storage.db[COUNTERS].update_one({"_id": POSITION_COUNTER}, {"$inc": {"value": 1}})
-    after, _ = await log.append(event(subject="after"))
-    assert after.position == 3
+def test_the_dedupe_window_names_the_first_position_of_an_id_and_forgets_the_oldest() -> None:
+    window = DedupeWindow(size=2)
 
-    visible, read_to = await log.read_after(1, 10)
-    assert visible == [] and read_to == 1
-    assert await log.head() == 1
-    assert (await log.page(EventLogFilter(), 10, None, None)).items[-1].position == 1
-
-    # Once the grace period is over, the position is taken to be empty.
-    async with asyncio.timeout(5):
-        while not (visible := (await log.read_after(1, 10))[0]):
-            await asyncio.sleep(0.05)
-    assert [e.position for e in visible] == [3]
+    assert window.first_position("a", 1) == 1
+    assert window.first_position("a", 5) == 1  # republished: read once, at 1
+    assert window.first_position("b", 6) == 6
+    assert window.first_position("c", 7) == 7
+    assert "a" not in window  # bounded: the oldest id is forgotten
+    assert window.first_position("a", 9) == 9
 
 
-async def test_a_late_write_within_the_grace_period_is_read_in_its_place(
-    notify_storage: Storage,
-) -> None:
-    events = EventLog(notify_storage.db, gap_grace_seconds=30)
-    await events.ensure_indexes()
-    await events.append(event(subject="one"))
-    counters = notify_storage.db[COUNTERS]
-    await counters.update_one({"_id": POSITION_COUNTER}, {"$inc": {"value": 1}})
-    await events.append(event(subject="three"))
-    assert (await events.read_after(1, 10))[0] == []
+def test_filters_match_type_patterns_subject_and_time() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    signed = entry(event("mou.noted", "mou_1", time=at))
+    opened = entry(event("mall.noted", "mal_1", time=at + timedelta(hours=1)))
 
-    # The slow replica writes position 2 after all.
-    late = event(subject="two")
-    await notify_storage.db["event_log"].insert_one(
-        {
-            "_id": late.id,
-            "position": 2,
-            "type": late.type,
-            "subject": late.subject,
-            "time": late.time,
-            "logged_at": datetime.now(UTC),
-            "event": late.to_wire_dict(),
-        }
-    )
-
-    visible, _ = await events.read_after(1, 10)
-    assert [e.event["subject"] for e in visible] == ["two", "three"]
+    assert EventLogFilter(types=["mou.*"]).matches(signed)
+    assert not EventLogFilter(types=["mou.*"]).matches(opened)
+    assert EventLogFilter(subject="mal_1").matches(opened)
+    assert not EventLogFilter(subject="mal_1").matches(signed)
+    window = EventLogFilter(since=at + timedelta(minutes=1), until=at + timedelta(hours=2))
+    assert window.matches(opened) and not window.matches(signed)
 
 
-async def test_pages_filter_by_type_pattern_subject_and_time_and_follow_cursors(
-    log: EventLog,
-) -> None:
-    start = datetime(2022, 5, 24, tzinfo=UTC)
-    for i in range(6):
-        await log.append(
-            event("mou.party_signed", subject="mou_A", time=start + timedelta(hours=i))
-        )
-    await log.append(event("mall.inaugurated", subject="mal_B", time=start))
-    await log.append(event("agency.registered", subject="agc_C", time=start))
+@pytest.mark.parametrize("raw", ["0", "41", " 7 ", str(2**62)])
+def test_positions_from_clients_are_ascii_digits_within_range(raw: str) -> None:
+    assert parse_position(raw, "after") == int(raw)
 
-    first = await log.page(EventLogFilter(types=["mou.*"]), 4, None, None)
-    assert [e.position for e in first.items] == [1, 2, 3, 4]
-    assert first.next_cursor is not None
-    second = await log.page(EventLogFilter(types=["mou.*"]), 4, first.next_cursor, None)
-    assert [e.position for e in second.items] == [5, 6] and second.next_cursor is None
 
-    by_subject = await log.page(EventLogFilter(subject="mal_B"), 10, None, None)
-    assert [e.type for e in by_subject.items] == ["mall.inaugurated"]
+@pytest.mark.parametrize(
+    "raw", ["\u00b2", "\u0663", "-1", "1.5", "", "9" * 5000, str(2**62 + 1), "\uff11"]
+)
+def test_any_other_position_is_a_422_on_its_field_never_a_500(raw: str) -> None:
+    with pytest.raises(RuleViolated) as refused:
+        parse_position(raw, "Last-Event-ID")
+    assert refused.value.extensions["field"] == "Last-Event-ID"
 
-    window = EventLogFilter(
-        types=["mou.party_signed"],
-        since=start + timedelta(hours=2),
-        until=start + timedelta(hours=4),
-    )
-    assert [e.position for e in (await log.page(window, 10, None, None)).items] == [3, 4]
 
-    several = EventLogFilter(types=["mall.#", "agency.registered"])
-    assert [e.position for e in (await log.page(several, 10, None, None)).items] == [7, 8]
-    assert [e.position for e in (await log.page(EventLogFilter(), 10, None, 6)).items] == [7, 8]
+def test_type_patterns_are_checked_and_bounded() -> None:
+    assert check_type_patterns(["mou.*,mall.opened", "#"]) == ["mou.*", "mall.opened", "#"]
+    with pytest.raises(RuleViolated):
+        check_type_patterns(["Mou.Signed"])
+    with pytest.raises(RuleViolated):
+        check_type_patterns([",".join(["mou.signed"] * 51)])
+    with pytest.raises(RuleViolated):
+        check_type_patterns(["a" * 300])

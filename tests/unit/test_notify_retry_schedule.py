@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 from pydantic import ValidationError
 
-from services.notify.retry import RetryPolicy, parse_retry_after
+from services.notify.retry import RetryPolicy, parse_retry_after, pick_tier
 from services.notify.settings import NotifySettings, parse_schedule
 
 STANDARD = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -100,6 +100,21 @@ def test_a_schedule_can_be_set_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert NotifySettings().retry_schedule == (0, 1.5, 30)
 
 
-def test_a_lease_shorter_than_an_attempt_is_refused() -> None:
-    with pytest.raises(ValidationError, match="lease"):
-        NotifySettings(webhook_timeout_seconds=30, webhook_lease_seconds=10)
+@pytest.mark.parametrize("value", ["\u00b2", "\u0663", "9" * 5000, "1" * 30, "\uff11\uff10"])
+def test_a_retry_after_of_odd_digits_or_absurd_length_is_ignored_not_an_error(value: str) -> None:
+    assert parse_retry_after(value) is None
+
+
+def test_a_huge_but_readable_retry_after_is_capped_not_an_error() -> None:
+    assert parse_retry_after("99999999999") is not None
+    assert RetryPolicy((0, 5), retry_after_max=60).delay_after(1, 1e12) == 60
+
+
+def test_a_delay_picks_the_shortest_tier_no_earlier_than_it() -> None:
+    tiers = [5000, 300000, 1800000]
+
+    assert pick_tier(tiers, 0) == 5000
+    assert pick_tier(tiers, 5) == 5000
+    assert pick_tier(tiers, 5.001) == 300000
+    assert pick_tier(tiers, 120) == 300000
+    assert pick_tier(tiers, 86400) == 1800000  # the longest; the message carries when it is due

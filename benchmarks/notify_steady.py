@@ -1,0 +1,90 @@
+"""(b) Steady load: 100 events/s to 4 subscribers for 5 minutes (``--duration`` to try shorter).
+
+    python -m benchmarks.notify_steady [--rate 100] [--receivers 4] [--duration 300]
+
+Prints the delivered rate against the offered one, the publish-to-verified latency (p50, p99),
+the throughput of the last quarter against the first, and the raw broker ceiling of the same
+run with the ratio. Every delivery is verified by the receivers with ``standardwebhooks``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+
+from benchmarks._notify_bench import (
+    Publisher,
+    Tally,
+    notify_with_receivers,
+    percentile,
+    raw_ceiling,
+    wait_until,
+)
+from shared.logging import configure_logging
+from tests.support.catalogue_events import agency_registered
+
+
+async def main(rate: float, receivers: int, duration: float) -> int:
+    configure_logging("bench", level="ERROR", fmt="console")
+    ceiling = await raw_ceiling()
+    total = int(rate * duration)
+    batch = [agency_registered() for _ in range(total)]
+    wanted = {event.id for event in batch}
+    async with notify_with_receivers(receivers) as (_, hooks):
+        tallies = [Tally(receiver, wanted) for receiver in hooks]
+        async with Publisher() as publisher:
+            started = time.monotonic()
+            for i, event in enumerate(batch):
+                due = started + i / rate
+                await asyncio.sleep(max(due - time.monotonic(), 0))
+                asyncio.get_running_loop().create_task(publisher.publish(event))
+            offered_seconds = time.monotonic() - started
+            finished = await wait_until(tallies, 120)
+            published_at = dict(publisher.published_at)
+    ceiling_after = await raw_ceiling()
+
+    arrivals = sorted(t for tally in tallies for t in tally.accepted_at.values())
+    latencies = [
+        arrived - published_at[event_id]
+        for tally in tallies
+        for event_id, arrived in tally.accepted_at.items()
+    ]
+    quarter = duration / 4
+    first = sum(1 for t in arrivals if t - started < quarter) / quarter
+    last = sum(1 for t in arrivals if 3 * quarter <= t - started < duration) / quarter
+    delivered_rate = len(arrivals) / max(arrivals[-1] - started, 1e-9) if arrivals else 0.0
+    offered = total * receivers / offered_seconds
+    ceiling_mean = (ceiling + ceiling_after) / 2
+    print(f"offered           {rate:g} events/s x {receivers} subscribers for {duration:g} s")
+    print(
+        f"delivered         {len(arrivals)} of {total * receivers}, {delivered_rate:.1f}/s"
+        f" = {delivered_rate / offered:.2f} x offered {offered:.1f}/s (target >= 0.9)"
+    )
+    if latencies:
+        print(
+            f"latency p50/p99   {statistics.median(latencies) * 1000:.1f} /"
+            f" {percentile(latencies, 0.99) * 1000:.1f} ms (target p99 <= 1000 ms)"
+        )
+    print(
+        f"quarters          first {first:.1f}/s, last {last:.1f}/s,"
+        f" ratio {last / first if first else 0:.2f} (target >= 0.8)"
+    )
+    print(f"raw ceiling       {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after)")
+    print(
+        f"ratio             offered deliveries are {offered / ceiling_mean:.2f} x the ceiling;"
+        f" delivered {delivered_rate / ceiling_mean:.2f} x"
+    )
+    print(f"failed verify     {sum(t.unverified for t in tallies)}")
+    return 0 if finished else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--receivers", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=300.0)
+    args = parser.parse_args()
+    sys.exit(asyncio.run(main(args.rate, args.receivers, args.duration)))

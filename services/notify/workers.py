@@ -1,0 +1,241 @@
+"""Which subscription queues this replica consumes, kept in step with the subscriptions.
+
+Each replica caches every subscription in memory (the delivery path reads no store) and
+consumes the queue of each active one, with ``max_in_flight`` as its prefetch. The queues
+have a single active consumer, so of several replicas one delivers a subscription's messages
+and the others stand by. A change to a subscription is announced on ``notify.control``; every
+replica reloads it and starts, restarts or stops its consumer. A periodic full reload catches
+anything missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+
+from services.notify.broker import NotifyBroker
+from services.notify.delivery import ATTEMPT, Deliverer
+from services.notify.domain import Subscription
+from services.notify.repository import SubscriptionRepository
+from services.notify.topology import CONTROL_EXCHANGE, subscription_queue_name
+from shared.background import cancel_and_wait
+from shared.errors import NotFound
+from shared.logging import get_logger
+from shared.runtime import PeriodicTask
+
+log = get_logger(__name__)
+
+
+@dataclass
+class QueueConsumer:
+    """This replica's consumer of one subscription's queue."""
+
+    subscription: Subscription
+    channel: AbstractChannel
+    tag: str
+    prefetch: int
+    room: asyncio.Semaphore
+    """``max_in_flight`` deliveries at once; FIFO, so with 1 they go out in queue order."""
+    inflight: set[asyncio.Task[None]] = field(default_factory=set)
+    stopped: bool = False
+
+
+class SubscriptionWorkers:
+    """Consumers of subscription queues on this replica, and its subscription cache.
+
+    Args:
+        broker: notify's AMQP connection.
+        subscriptions: the store of record.
+        deliverer: what each message goes through.
+        refresh_seconds: interval of the full reload.
+        grace_seconds: how long a stopping consumer lets attempts in flight finish.
+    """
+
+    def __init__(
+        self,
+        *,
+        broker: NotifyBroker,
+        subscriptions: SubscriptionRepository,
+        deliverer: Deliverer,
+        refresh_seconds: float,
+        grace_seconds: float,
+    ) -> None:
+        self._broker = broker
+        self._subscriptions = subscriptions
+        self._deliverer = deliverer
+        self._refresh = refresh_seconds
+        self._grace = grace_seconds
+        self.cache: dict[str, Subscription] = {}
+        self._consumers: dict[str, QueueConsumer] = {}
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._control: AbstractChannel | None = None
+        self.gauges: PeriodicTask | None = None
+        """Refreshes the backlog gauges while the workers run (set by the bootstrap)."""
+        self._gauges_task: asyncio.Task[None] | None = None
+        self.held_retries = 0
+        """Retries this replica has taken from queues and not settled yet (for the gauge)."""
+
+    async def start(self) -> None:
+        await self.reload_all()
+        self._control = await self._broker.new_channel(prefetch=100)
+        # Named under notify's own prefix: a server-named ``amq.gen-*`` queue is outside the
+        # provisioned permissions (shared/messaging/provision.py).
+        queue = await self._control.declare_queue(
+            f"{CONTROL_EXCHANGE}.{uuid.uuid4().hex}", exclusive=True, auto_delete=True
+        )
+        await queue.bind(CONTROL_EXCHANGE)
+        await queue.consume(self._on_notice, no_ack=True)
+        self._task = asyncio.create_task(self._every(), name="notify-subscription-refresh")
+        if self.gauges is not None:
+            self._gauges_task = asyncio.create_task(_repeat(self.gauges), name="notify-gauges")
+
+    async def stop(self) -> None:
+        for task in (self._gauges_task, self._task):
+            if task is not None:
+                await cancel_and_wait(task)
+        self._task = self._gauges_task = None
+        if self._control is not None:
+            with contextlib.suppress(Exception):
+                await self._control.close()
+        for subscription_id in list(self._consumers):
+            await self._stop_consumer(subscription_id)
+
+    async def announce(self, subscription_id: str) -> None:
+        """Apply a change here at once, then tell the other replicas."""
+        await self.reload(subscription_id)
+        exchange = await self._broker.channel.get_exchange(CONTROL_EXCHANGE, ensure=False)
+        await exchange.publish(aio_pika.Message(subscription_id.encode()), routing_key="")
+
+    async def _on_notice(self, message: AbstractIncomingMessage) -> None:
+        with contextlib.suppress(Exception):
+            await self.reload(message.body.decode())
+
+    async def _every(self) -> None:
+        while True:
+            await asyncio.sleep(self._refresh)
+            try:
+                await self.reload_all()
+            except Exception:
+                log.exception("subscriptions.reload_failed")
+
+    async def reload_all(self) -> None:
+        found = {s.id: s for s in await self._subscriptions.all()}
+        async with self._lock:
+            for gone in set(self.cache) - set(found):
+                self.cache.pop(gone, None)
+                await self._stop_consumer(gone)
+            for subscription in found.values():
+                await self._apply(subscription)
+
+    async def reload(self, subscription_id: str) -> None:
+        try:
+            subscription: Subscription | None = await self._subscriptions.get(subscription_id)
+        except NotFound:
+            subscription = None
+        async with self._lock:
+            if subscription is None:
+                self.cache.pop(subscription_id, None)
+                await self._stop_consumer(subscription_id)
+            else:
+                await self._apply(subscription)
+
+    async def _apply(self, subscription: Subscription) -> None:
+        self.cache[subscription.id] = subscription
+        running = self._consumers.get(subscription.id)
+        if running is not None:
+            running.subscription = subscription  # new secrets and URL apply at once
+            if not subscription.is_active or _prefetch(subscription) != running.prefetch:
+                await self._stop_consumer(subscription.id)
+                running = None
+        if running is None and subscription.is_active:
+            await self._start_consumer(subscription)
+
+    async def _start_consumer(self, subscription: Subscription) -> None:
+        prefetch = _prefetch(subscription)
+        channel = await self._broker.new_channel(prefetch=prefetch)
+        try:
+            # Declared (passively) rather than looked up: only queues a robust channel declared
+            # get their consumers back after the connection is lost and restored.
+            queue = await channel.get_queue(subscription_queue_name(subscription.id), ensure=True)
+            room = asyncio.Semaphore(subscription.max_in_flight)
+            consumer = QueueConsumer(subscription, channel, "", prefetch, room)
+
+            async def on_message(message: AbstractIncomingMessage) -> None:
+                retry = _is_retry(message)
+                self.held_retries += retry
+                try:
+                    await deliver(message)
+                finally:
+                    self.held_retries -= retry
+
+            async def deliver(message: AbstractIncomingMessage) -> None:
+                async with consumer.room:
+                    if consumer.stopped:
+                        return  # not handled: it goes back to the queue with the channel
+                    task = asyncio.current_task()
+                    assert task is not None
+                    consumer.inflight.add(task)
+                    try:
+                        await self._deliverer.handle(consumer.subscription, message)
+                    except Exception:
+                        log.exception("delivery.crashed", subscription_id=subscription.id)
+                        with contextlib.suppress(Exception):
+                            await message.nack(requeue=True)
+                    finally:
+                        consumer.inflight.discard(task)
+
+            consumer.tag = await queue.consume(on_message)
+        except Exception:
+            log.exception("subscription.consume_failed", subscription_id=subscription.id)
+            with contextlib.suppress(Exception):
+                await channel.close()
+            return
+        self._consumers[subscription.id] = consumer
+
+    async def _stop_consumer(self, subscription_id: str) -> None:
+        consumer = self._consumers.pop(subscription_id, None)
+        if consumer is None:
+            return
+        consumer.stopped = True
+        with contextlib.suppress(Exception):
+            queue = await consumer.channel.get_queue(
+                subscription_queue_name(subscription_id), ensure=False
+            )
+            await queue.cancel(consumer.tag)
+        others = consumer.inflight - {asyncio.current_task()}  # a delivery that disables
+        if others:
+            await asyncio.wait(others, timeout=self._grace)
+        with contextlib.suppress(Exception):
+            await consumer.channel.close()  # unacked messages go back to the queue
+
+    def consuming(self) -> list[str]:
+        return list(self._consumers)
+
+
+PIPELINE = 16
+"""Messages prefetched per delivery slot: the next one is here when a slot frees up, so the
+broker's round trip is not on each delivery's path (order holds: slots are taken FIFO)."""
+
+
+def _prefetch(subscription: Subscription) -> int:
+    return min(subscription.max_in_flight * PIPELINE, 1000)
+
+
+def _is_retry(message: AbstractIncomingMessage) -> int:
+    attempt = (message.headers or {}).get(ATTEMPT)
+    return 1 if isinstance(attempt, int) and attempt > 0 else 0
+
+
+async def _repeat(task: PeriodicTask) -> None:
+    while True:
+        try:
+            await task.run()
+        except Exception:
+            log.exception("periodic.failed", task=task.name)
+        await asyncio.sleep(task.interval_seconds)
