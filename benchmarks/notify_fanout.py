@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -21,6 +22,7 @@ import time
 from benchmarks._notify_bench import (
     Publisher,
     Tally,
+    cpu_seconds,
     notify_with_receivers,
     percentile,
     raw_ceiling,
@@ -36,13 +38,16 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
     ceiling = await raw_ceiling()
     batch = [agency_registered() for _ in range(events)]
     wanted = {event.id for event in batch}
-    async with notify_with_receivers(receivers, max_in_flight) as (_, hooks):
+    async with notify_with_receivers(receivers, max_in_flight) as (notify, hooks):
         tallies = [Tally(receiver, wanted) for receiver in hooks]
         async with Publisher() as publisher:
+            cpu_before, wall_before = cpu_seconds(notify.pid), time.monotonic()
             started = time.monotonic()
             await asyncio.gather(*(publisher.publish(event) for event in batch))
             confirmed = time.monotonic()
             finished = await wait_until_done(tallies)
+            notify_cpu = cpu_seconds(notify.pid) - cpu_before
+            notify_wall = time.monotonic() - wall_before
         published_at = publisher.published_at
     ceiling_after = await raw_ceiling()
 
@@ -66,6 +71,11 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
         f"latency p50/p99   {statistics.median(latencies) * 1000:8.1f} / "
         f"{percentile(latencies, 0.99) * 1000:.1f} ms"
     )
+    print(
+        f"notify CPU        {notify_cpu * 1000 / max(delivered, 1):8.2f} ms per delivery "
+        f"({notify_cpu / notify_wall:.0%} of a core over the fan-out)"
+    )
+    print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
     print(f"raw ceiling       {ceiling:8.1f} / {ceiling_after:.1f} msg/s (before / after)")
     print(f"ratio             {rate / ceiling_mean:8.2f} x the raw ceiling (target >= 0.5)")
     print(f"failed verify     {sum(t.unverified for t in tallies)}")

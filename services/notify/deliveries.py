@@ -7,6 +7,12 @@ delivery's id is derived from (subscription, event, origin), so every replica na
 without asking the store. Documents expire after the retention (``expires_at``: a TTL index
 on MongoDB, a periodic sweep on the in-process store).
 
+Attempts are written in batches, off the delivery path: ``append`` only buffers, and a
+flusher writes what gathered with one ``insert_many`` at most ``FLUSH_SECONDS`` later (sooner
+when ``FLUSH_BATCH`` are waiting; the buffer never holds more than ``MAX_PENDING``). Reads
+through this replica flush first, so its own view is current; another replica's attempts show
+up within ``FLUSH_SECONDS``. A crash loses at most the unflushed records, never a delivery.
+
 Statuses of a delivery, from its last attempt: ``failed`` (another attempt is scheduled),
 ``succeeded``, ``dead`` (no attempt left, or 410). ``pending`` (not attempted yet) exists only
 in the broker: the subscription's ``backlog`` counts it.
@@ -14,6 +20,8 @@ in the broker: the subscription's ``backlog`` counts it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -23,9 +31,18 @@ from pydantic import BaseModel, Field
 from shared.clock import UtcDateTime, utcnow
 from shared.errors import NotFound
 from shared.http.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from shared.logging import get_logger
 from shared.storage import ASCENDING, Database
 
+log = get_logger(__name__)
+
 COLLECTION = "delivery_attempts"
+FLUSH_SECONDS = 0.25
+"""The longest an attempt waits in the buffer before it is written."""
+FLUSH_BATCH = 256
+"""Buffered attempts that trigger a write at once."""
+MAX_PENDING = 10_000
+"""Attempts held while the store refuses writes; beyond it the oldest are dropped (logged)."""
 
 DeliveryStatus = Literal["pending", "failed", "succeeded", "dead"]
 AttemptOutcome = Literal["failed", "succeeded", "dead"]
@@ -127,6 +144,9 @@ class AttemptLog:
         self.collection = db[COLLECTION]
         self._retention = retention
         self._ttl_index = ttl_index
+        self._pending: list[dict[str, Any]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._writing = asyncio.Lock()
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("delivery_id", ASCENDING), ("seq", ASCENDING)])
@@ -135,8 +155,9 @@ class AttemptLog:
             await self.collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
     async def append(self, record: AttemptRecord) -> None:
+        """Buffer ``record``; it is written within ``FLUSH_SECONDS`` (O(1) here)."""
         now = utcnow()
-        await self.collection.insert_one(
+        self._pending.append(
             {
                 **record.model_dump(),
                 "seq": now.timestamp(),
@@ -144,8 +165,42 @@ class AttemptLog:
                 "expires_at": now + self._retention,
             }
         )
+        if len(self._pending) >= FLUSH_BATCH:
+            await self.flush()
+        elif self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon(), name="notify-attempts-flush")
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write every buffered attempt now (one ``insert_many``, in append order)."""
+        async with self._writing:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                await self.collection.insert_many(batch, ordered=True)
+            except Exception:
+                log.exception("attempts.write_failed", attempts=len(batch))
+                held = batch + self._pending
+                if len(held) > MAX_PENDING:
+                    log.error("attempts.dropped", attempts=len(held) - MAX_PENDING)
+                self._pending = held[-MAX_PENDING:]
+
+    async def close(self) -> None:
+        """Write what is buffered and stop the flusher (on shutdown)."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        with contextlib.suppress(Exception):
+            await self.flush()
 
     async def get(self, delivery_id: str) -> Delivery:
+        await self.flush()
         records = (
             await self.collection.find({"delivery_id": delivery_id})
             .sort("seq", ASCENDING)
@@ -159,6 +214,7 @@ class AttemptLog:
         self, subscription_id: str, status: DeliveryStatus | None, page: PageRequest
     ) -> Page[Delivery]:
         """Deliveries of a subscription, by first attempt; the cursor counts deliveries."""
+        await self.flush()
         records = (
             await self.collection.find({"subscription_id": subscription_id})
             .sort("seq", ASCENDING)
@@ -181,6 +237,7 @@ class AttemptLog:
         )
 
     async def delete_for(self, subscription_id: str) -> None:
+        await self.flush()
         await self.collection.delete_many({"subscription_id": subscription_id})
 
     async def sweep(self, now: datetime | None = None) -> int:

@@ -132,6 +132,10 @@ class Deliverer:
             await message.ack()
             await self._follow_up(subscription, record)
 
+    async def close(self) -> None:
+        """Write the attempt records still buffered (on shutdown, after the consumers)."""
+        await self._attempts.close()
+
     def _parse(self, body: bytes) -> CloudEvent:
         """The event in ``body``, validated once per replica for all its subscriptions."""
         event = self._parsed.get(body)

@@ -105,6 +105,7 @@ class SubscriptionWorkers:
                 await self._control.close()
         for subscription_id in list(self._consumers):
             await self._stop_consumer(subscription_id)
+        await self._deliverer.close()
 
     async def announce(self, subscription_id: str) -> None:
         """Apply a change here at once, then tell the other replicas."""
