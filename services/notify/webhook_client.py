@@ -9,6 +9,7 @@ resolve names where the policy cannot check them.
 from __future__ import annotations
 
 import ssl
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -16,6 +17,12 @@ from services.notify.settings import NotifySettings
 from shared.egress import EgressPolicy, EgressTransport
 
 USER_AGENT = "mpp-notify/1.0 (Standard Webhooks)"
+
+
+def cookieless_jar() -> CookieJar:
+    """A jar that keeps nothing: a cookie one receiver sets must never reach another
+    subscription's receiver on the same host (webhooks are stateless requests)."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def build_webhook_client(
@@ -44,4 +51,5 @@ def build_webhook_client(
         headers={"user-agent": USER_AGENT},
         transport=EgressTransport(policy, verify=verify, limits=limits),
         trust_env=False,
+        cookies=cookieless_jar(),
     )
