@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from services.agency.bootstrap import build_app as build_agency_app
 from services.mall.bootstrap import build_app as build_mall_app
 from services.mou.bootstrap import build_app as build_mou_app
+from services.notify.bootstrap import build_app as build_notify_app
 from shared.messaging.provision import deprovision, provision
 from tests.support.servers import service_settings
 from tests.support.vhost import BASE_RABBITMQ_URL, create_vhost, delete_vhost
@@ -24,12 +25,21 @@ BUILDERS: dict[str, Callable[..., FastAPI]] = {
     "agency": build_agency_app,
     "mou": build_mou_app,
     "mall": build_mall_app,
+    "notify": build_notify_app,
 }
-"""The services whose write routes the suite attacks (notify's are h10notify's own tests)."""
+"""The services whose protected routes the suite attacks, read from their OpenAPI documents."""
 
-SCOPES = {"agency": "agency:write", "mou": "mou:write", "mall": "mall:write"}
+SCOPES = {
+    "agency": "agency:write",
+    "mou": "mou:write",
+    "mall": "mall:write",
+    "notify": "notify:admin",
+}
 MANAGEMENT_URL = os.environ.get("RABBITMQ_MANAGEMENT_URL")
 OTHER_SCOPE_KEY = "another-services-key-with-a-scope-of-its-own"
+"""A valid key with notify's scope only: another service's scope for agency, mou and mall."""
+AGENCY_SCOPE_KEY = "a-valid-key-that-may-only-write-agencies"
+"""A valid key with agency's scope only: another service's scope for notify."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,12 @@ def keyed_settings(**overrides: object) -> object:
         "sha256": hashlib.sha256(OTHER_SCOPE_KEY.encode()).hexdigest(),
         "scopes": ["notify:admin"],
     }
-    return service_settings(mpp_api_keys=json.dumps([other]), **overrides)
+    agency_only = {
+        "name": "agency-writer",
+        "sha256": hashlib.sha256(AGENCY_SCOPE_KEY.encode()).hexdigest(),
+        "scopes": ["agency:write"],
+    }
+    return service_settings(mpp_api_keys=json.dumps([other, agency_only]), **overrides)
 
 
 @pytest.fixture

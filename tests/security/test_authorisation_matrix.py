@@ -1,5 +1,6 @@
-"""Every write route of agency, MoU and mall, read from their OpenAPI documents, refuses a
-request without a key, with a wrong key, and with a key scoped to another service."""
+"""Every write route of the four services, and every notify route that needs its key (its
+subscriptions and deliveries), read from their OpenAPI documents, refuses a request without a
+key, with a wrong key, and with a key scoped to another service."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.security.conftest import BUILDERS, OTHER_SCOPE_KEY, SCOPES, keyed_settings
+from tests.security.conftest import (
+    AGENCY_SCOPE_KEY,
+    BUILDERS,
+    OTHER_SCOPE_KEY,
+    SCOPES,
+    keyed_settings,
+)
 
 pytestmark = pytest.mark.security
 
@@ -22,7 +29,12 @@ def write_routes(service: str) -> list[tuple[str, str]]:
     routes = []
     for template, operations in document["paths"].items():
         for method in operations:
-            if method in WRITE_METHODS:
+            protected_read = (
+                service == "notify"
+                and method == "get"
+                and template.startswith(("/subscriptions", "/deliveries"))
+            )
+            if method in WRITE_METHODS or protected_read:
                 path = template
                 for parameter in operations[method].get("parameters", []):
                     if parameter["in"] == "path":
@@ -34,7 +46,7 @@ def write_routes(service: str) -> list[tuple[str, str]]:
 MATRIX = [(service, method, path) for service in BUILDERS for method, path in write_routes(service)]
 
 
-def test_the_matrix_covers_every_write_route_of_the_three_services() -> None:
+def test_the_matrix_covers_the_protected_routes_of_the_four_services() -> None:
     per_service = {s: sum(1 for m in MATRIX if m[0] == s) for s in BUILDERS}
     assert all(count >= 4 for count in per_service.values()), per_service
 
@@ -57,6 +69,8 @@ async def test_a_write_route_refuses_a_request_without_its_scope(
     credential: str,
 ) -> None:
     headers, status = CREDENTIALS[credential]
+    if credential == "another service's scope" and service == "notify":
+        headers = {"Authorization": f"Bearer {AGENCY_SCOPE_KEY}"}
     client = asgi_client(service, auth_failures_per_minute=100_000)
     response = await client.request(method, path, json={}, headers=headers)
     assert response.status_code == status, response.text
