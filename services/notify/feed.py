@@ -59,6 +59,7 @@ async def list_events(
     type: list[str] = Query(
         [],
         max_length=50,
+        json_schema_extra={"maxItems": 50, "items": {"type": "string", "maxLength": 255}},
         description="Type patterns (`mou.*`, `mall.inaugurated`), repeated or comma-separated.",
     ),
     subject: str | None = Query(None, max_length=200, description="The id of the aggregate."),
@@ -98,6 +99,7 @@ async def stream_events(
     types: list[str] = Query(
         [],
         max_length=50,
+        json_schema_extra={"maxItems": 50, "items": {"type": "string", "maxLength": 255}},
         description="Only these type patterns, repeated or comma-separated (`mou.*,mall.#`).",
     ),
     after: str | None = Query(
