@@ -20,6 +20,7 @@ from shared.clock import UtcDateTime, utcnow
 from shared.errors import RuleViolated
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import is_valid_pattern, matches_any
+from shared.http.numbers import is_client_int
 from shared.messaging.consumer import parse_event
 from shared.messaging.identity import believed, publisher_of
 
@@ -143,12 +144,9 @@ def check_type_patterns(raw: Sequence[str], field: str = "type") -> list[str]:
 def parse_position(raw: str, field: str) -> int:
     """A position sent by a client: ASCII digits only, within 0..2**62 (else 422, never 500)."""
     raw = raw.strip()
-    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
+    if not is_client_int(raw, maximum=MAX_POSITION):
         raise RuleViolated(f"{field} must be a position this service issued", field=field)
-    value = int(raw)
-    if value > MAX_POSITION:
-        raise RuleViolated(f"{field} must be a position this service issued", field=field)
-    return value
+    return int(raw)
 
 
 class DedupeWindow:

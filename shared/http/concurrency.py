@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import Header, Response
 
 from shared.errors import RuleViolated
 from shared.http.etags import ENTITY_TAG_LIST_PATTERN, parse_condition
-from shared.http.numbers import MAX_SAFE
-
-ASCII_VERSION = re.compile(r"[0-9]{1,19}")
-"""A version in an entity tag: ASCII digits only (``str.isdigit`` is true for ``²``)."""
+from shared.http.numbers import is_client_int
 
 ExpectedVersion = int | frozenset[int] | None
 """One version, the versions any of which will do, or None for no precondition."""
@@ -42,9 +37,7 @@ def if_match_version(
     if condition.any:
         return None
     versions = frozenset(
-        int(tag.opaque)
-        for tag in condition.tags
-        if not tag.weak and ASCII_VERSION.fullmatch(tag.opaque) and int(tag.opaque) <= MAX_SAFE
+        int(tag.opaque) for tag in condition.tags if not tag.weak and is_client_int(tag.opaque)
     )
     if len(versions) == 1:
         return next(iter(versions))

@@ -20,6 +20,11 @@ ASCII_DIGITS_PATTERN = r"^[0-9]{1,19}$"
 """For FastAPI ``pattern=``: ``\\d`` would also match Unicode digits."""
 
 
+def is_client_int(text: str, maximum: int = MAX_SAFE) -> bool:
+    """Whether ``text`` is 1-19 ASCII digits no larger than ``maximum`` (``int(text)`` is safe)."""
+    return _ASCII_DIGITS.fullmatch(text) is not None and int(text) <= maximum
+
+
 def parse_client_int(
     text: str,
     *,
