@@ -16,6 +16,7 @@ import statistics
 import time
 import uuid
 
+from benchmarks._notify_bench import raw_ceiling
 from services.agency.bootstrap import build_app
 from shared.logging import configure_logging
 from tests.support.broker import EventTap
@@ -65,6 +66,10 @@ async def main(requests: int, concurrency: int) -> None:
     print(f"latency p99       {_percentile(latencies, 0.99) * 1000:8.1f} ms")
     print(f"events delivered  {len(arrivals)} of {requests}; all within {delivered:.2f} s of start")
     print(f"publish lag       {(delivered - elapsed) * 1000:8.1f} ms after the last answer")
+    ceiling = await raw_ceiling()
+    published = requests / delivered
+    print(f"broker ceiling    {ceiling:8.1f} msg/s raw persistent publish+consume, this run")
+    print(f"events/s vs raw   {published:8.1f} events/s on the broker = {published / ceiling:.2f}x")
 
 
 if __name__ == "__main__":
