@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from shared.clock import UtcDateTime, utcnow
 from shared.errors import PreconditionFailed
-from shared.events.catalogue import EVENT_TYPES, EventData
+from shared.events.catalogue import EventData
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,10 @@ class Aggregate(BaseModel):
     _events: list[RecordedEvent] = PrivateAttr(default_factory=list)
     _loaded_version: int | None = PrivateAttr(default=None)
 
-    def record(self, event_type: str, data: EventData, at: datetime | None = None) -> None:
-        """Record ``event_type`` with ``data``; the data's ``version`` must be the new one."""
-        if event_type not in EVENT_TYPES:
-            raise ValueError(f"{event_type!r} is not in the event catalogue")
-        if not isinstance(data, EVENT_TYPES[event_type]):
-            raise TypeError(f"{event_type!r} takes {EVENT_TYPES[event_type].__name__}")
-        self._events.append(RecordedEvent(event_type, data, at or utcnow()))
+    def record(self, data: EventData, at: datetime | None = None) -> None:
+        """Record the event ``data`` is of (its class names the type); its ``version`` must be
+        the aggregate's new one."""
+        self._events.append(RecordedEvent(data.type, data, at or utcnow()))
 
     def next_version(self, at: datetime | None = None) -> int:
         """Move to the next version (once per command) and return it."""

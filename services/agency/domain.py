@@ -93,7 +93,6 @@ class Agency(Aggregate):
             **new_timestamps(),
         )
         agency.record(
-            "agency.registered",
             AgencyRegistered(
                 agency_id=agency.id,
                 version=agency.version,
@@ -133,7 +132,6 @@ class Agency(Aggregate):
             return []
         self.next_version()
         self.record(
-            "agency.updated",
             AgencyUpdated(
                 agency_id=self.id,
                 version=self.version,
@@ -162,7 +160,6 @@ class Agency(Aggregate):
         self.services = [*self.services, service]
         self.next_version()
         self.record(
-            "agency.service_added",
             AgencyServiceAdded(
                 agency_id=self.id,
                 version=self.version,
@@ -182,7 +179,6 @@ class Agency(Aggregate):
         self.services = [s for s in self.services if s.code != service_code]
         self.next_version()
         self.record(
-            "agency.service_removed",
             AgencyServiceRemoved(
                 agency_id=self.id,
                 version=self.version,
@@ -202,7 +198,6 @@ class Agency(Aggregate):
         self.deactivation_reason = reason
         self.next_version(self.deactivated_at)
         self.record(
-            "agency.deactivated",
             AgencyDeactivated(
                 agency_id=self.id,
                 version=self.version,

@@ -117,7 +117,6 @@ class Mall(Aggregate):
             **new_timestamps(),
         )
         mall.record(
-            "mall.planned",
             MallPlanned(**mall._about(), address=address, status="planned"),
             at=mall.created_at,
         )
@@ -133,7 +132,7 @@ class Mall(Aggregate):
         self.opened_at = _not_in_future(opened_at, "opened_at")
         self.status = "operating"
         self.next_version()
-        self._record("mall.opened", MallOpened(**self._about(), opened_at=self.opened_at))
+        self._record(MallOpened(**self._about(), opened_at=self.opened_at))
 
     def schedule_inauguration(self, scheduled_for: datetime) -> None:
         """Set (or move) the inauguration date; records ``mall.inauguration_scheduled``."""
@@ -146,7 +145,6 @@ class Mall(Aggregate):
         self.inauguration_scheduled_for = ensure_utc(scheduled_for)
         self.next_version()
         self._record(
-            "mall.inauguration_scheduled",
             MallInaugurationScheduled(
                 **self._about(), scheduled_for=self.inauguration_scheduled_for
             ),
@@ -182,7 +180,6 @@ class Mall(Aggregate):
         self.status = "inaugurated"
         self.next_version()
         self._record(
-            "mall.inaugurated",
             MallInaugurated(**self._about(), inaugurated_at=at, inaugurated_by=self.inaugurated_by),
         )
 
@@ -197,9 +194,7 @@ class Mall(Aggregate):
         self.closure_reason = reason
         self.status = "closed"
         self.next_version()
-        self._record(
-            "mall.closed", MallClosed(**self._about(), closed_at=self.closed_at, reason=reason)
-        )
+        self._record(MallClosed(**self._about(), closed_at=self.closed_at, reason=reason))
 
     @property
     def is_closed(self) -> bool:
@@ -270,7 +265,6 @@ class Mall(Aggregate):
         self.counters = [*self.counters, counter]
         self.next_version()
         self._record(
-            "mall.counter_opened",
             MallCounterOpened(
                 **self._about(), counter=Counter.model_validate(counter.model_dump())
             ),
@@ -291,7 +285,6 @@ class Mall(Aggregate):
         self.counters = [c for c in self.counters if c.agency_id != agency_id]
         self.next_version()
         self._record(
-            "mall.counter_closed",
             MallCounterClosed(
                 **self._about(),
                 agency_id=agency_id,
@@ -313,7 +306,6 @@ class Mall(Aggregate):
         counter.flag_reason = reason if flagged else None
         self.next_version()
         self._record(
-            "mall.counter_flagged",
             MallCounterFlagged(
                 **self._about(),
                 agency_id=agency_id,
@@ -336,8 +328,8 @@ class Mall(Aggregate):
             "region": self.region,
         }
 
-    def _record(self, event_type: str, data: EventData) -> None:
-        self.record(event_type, data, at=self.updated_at)
+    def _record(self, data: EventData) -> None:
+        self.record(data, at=self.updated_at)
 
 
 class MallFilter(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.events.catalogue import MouStatus, data_model_for
+from shared.events.catalogue import MouExpired, MouSigned, MouStatus, MouTerminated, data_model_for
 from shared.events.envelope import CloudEvent
 from shared.projections.versioned import upsert_if_newer
 from shared.storage import ASCENDING, Database
@@ -19,9 +19,9 @@ from shared.storage import ASCENDING, Database
 COLLECTION = "known_mous"
 
 _STATUS_BY_TYPE: dict[str, MouStatus] = {
-    "mou.signed": "signed",
-    "mou.terminated": "terminated",
-    "mou.expired": "expired",
+    MouSigned.type: "signed",
+    MouTerminated.type: "terminated",
+    MouExpired.type: "expired",
 }
 MOU_EVENT_TYPES: tuple[str, ...] = tuple(_STATUS_BY_TYPE)
 

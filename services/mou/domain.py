@@ -216,7 +216,6 @@ class Mou(Aggregate):
             **new_timestamps(),
         )
         mou.record(
-            "mou.drafted",
             MouDrafted(
                 mou_id=mou.id,
                 version=mou.version,
@@ -289,7 +288,6 @@ class Mou(Aggregate):
         self.signing_at = signing_at
         self.next_version()
         self.record(
-            "mou.signing_scheduled",
             MouSigningScheduled(
                 mou_id=self.id,
                 version=self.version,
@@ -365,7 +363,6 @@ class Mou(Aggregate):
             self.status = "signing"
         self.next_version(now)
         self.record(
-            "mou.party_signed",
             MouPartySigned(
                 mou_id=self.id,
                 version=self.version,
@@ -387,7 +384,6 @@ class Mou(Aggregate):
         self.valid_from = valid_from
         self.next_version(now)
         self.record(
-            "mou.signed",
             MouSigned(
                 mou_id=self.id,
                 version=self.version,
@@ -447,7 +443,6 @@ class Mou(Aggregate):
         self.team = [*self.team, member]
         self.next_version(at)
         self.record(
-            "mou.team_member_added",
             MouTeamMemberAdded(
                 mou_id=self.id,
                 version=self.version,
@@ -471,7 +466,6 @@ class Mou(Aggregate):
         self.termination_reason = reason
         self.next_version(at)
         self.record(
-            "mou.terminated",
             MouTerminated(
                 mou_id=self.id,
                 version=self.version,
@@ -502,7 +496,6 @@ class Mou(Aggregate):
         self.expired_at = at
         self.next_version(at)
         self.record(
-            "mou.expired",
             MouExpired(
                 mou_id=self.id,
                 version=self.version,
