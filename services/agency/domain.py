@@ -8,13 +8,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.agency_rules import (
+    AGENCY_CODE_PATTERN,
+    AGENCY_KINDS,
+    SERVICE_CODE_PATTERN,
+    AgencyKind,
+)
 from shared.clock import UtcDateTime, new_id, utcnow
 from shared.domain import Aggregate, new_timestamps
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     MAX_SERVICES,
     AgencyDeactivated,
-    AgencyKind,
     AgencyRegistered,
     AgencyService,
     AgencyServiceAdded,
@@ -24,14 +29,13 @@ from shared.events.catalogue import (
     Contact,
 )
 
-CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
-SERVICE_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{0,39}$")
-KINDS: tuple[str, ...] = ("ministry", "agency", "soe", "public_body", "local_government")
+CODE = re.compile(AGENCY_CODE_PATTERN)
+SERVICE_CODE = re.compile(SERVICE_CODE_PATTERN)
 UPDATABLE_FIELDS = ("name", "acronym", "kind", "contact")
 
 
 def check_code(code: str, field: str = "code") -> None:
-    if not CODE_PATTERN.match(code):
+    if not CODE.match(code):
         raise RuleViolated(
             "must be upper case letters, digits or _ (2-32, starting with a letter),"
             " e.g. KEMENPANRB",
@@ -40,7 +44,7 @@ def check_code(code: str, field: str = "code") -> None:
 
 
 def check_service_code(code: str, field: str) -> None:
-    if not SERVICE_CODE_PATTERN.match(code):
+    if not SERVICE_CODE.match(code):
         raise RuleViolated(
             "service codes are upper case letters, digits, _ or - (1-40), e.g. PASPOR",
             field=field,
@@ -123,8 +127,8 @@ class Agency(Aggregate):
                 raise RuleViolated(f"{field} cannot be changed", field=field)
             if field == "name" and not value:
                 raise RuleViolated("name cannot be empty", field="name")
-            if field == "kind" and value not in KINDS:
-                raise RuleViolated(f"kind must be one of {', '.join(KINDS)}", field="kind")
+            if field == "kind" and value not in AGENCY_KINDS:
+                raise RuleViolated(f"kind must be one of {', '.join(AGENCY_KINDS)}", field="kind")
             if getattr(self, field) != value:
                 setattr(self, field, value)
                 changed.append(field)

@@ -15,6 +15,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.agency_rules import AgencyKind
+
 # --- bounds: every string and list has a maximum (SECURITY.md "Limits") ----------------------
 # At least as wide as the services' API models allow, so nothing they accept breaks an event.
 
@@ -27,7 +29,6 @@ MAX_SERVICES = 200
 MAX_PARTIES = 200
 MAX_VERSION = 2**63 - 1
 
-AgencyKind = Literal["ministry", "agency", "soe", "public_body", "local_government"]
 AgencyStatus = Literal["active", "inactive"]
 MouStatus = Literal["draft", "signing", "signed", "terminated", "expired"]
 MallStatus = Literal["planned", "operating", "inaugurated", "closed"]
