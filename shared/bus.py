@@ -12,10 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from shared.errors import ConcurrentModification
-from shared.logging import get_logger
-
-log = get_logger(__name__)
+from shared.unit_of_work import DEFAULT_ATTEMPTS, retry_on_conflict
 
 C = TypeVar("C", bound=BaseModel)
 Handler = Callable[[Any], Awaitable[Any]]
@@ -36,17 +33,16 @@ class CommandBus:
         attempts: tries on a concurrent modification when no version was pinned.
     """
 
-    def __init__(self, handlers: dict[type[Any], Handler], attempts: int = 3) -> None:
+    def __init__(
+        self, handlers: dict[type[Any], Handler], attempts: int = DEFAULT_ATTEMPTS
+    ) -> None:
         self._handlers = handlers
         self._attempts = attempts
 
     async def handle(self, command: Command) -> Any:
         handler = self._handlers[type(command)]
-        for attempt in range(1, self._attempts + 1):
-            try:
-                return await handler(command)
-            except ConcurrentModification:
-                if command.expected_version is not None or attempt == self._attempts:
-                    raise
-                log.info("command.retried", command=type(command).__name__, attempt=attempt)
-        raise AssertionError("unreachable")
+        # A pinned version cannot be met on a retry: the other writer moved past it.
+        attempts = 1 if command.expected_version is not None else self._attempts
+        return await retry_on_conflict(
+            lambda: handler(command), name=type(command).__name__, attempts=attempts
+        )
