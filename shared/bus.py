@@ -8,18 +8,22 @@ version with ``If-Match``, the bus runs the handler again on the fresh state.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from shared.unit_of_work import DEFAULT_ATTEMPTS, retry_on_conflict
 
-C = TypeVar("C", bound=BaseModel)
+R = TypeVar("R")
 Handler = Callable[[Any], Awaitable[Any]]
 
 
-class Command(BaseModel):
-    """A request to change state, named in the imperative (``RegisterAgency``)."""
+class Command(BaseModel, Generic[R]):
+    """A request to change state, named in the imperative (``RegisterAgency``).
+
+    ``R`` is what its handler returns (``class RegisterAgency(Command[Agency])``), so that
+    ``CommandBus.handle`` is typed for each command.
+    """
 
     expected_version: int | frozenset[int] | None = None
     """The version(s) ``If-Match`` named; None to take whatever is current."""
@@ -39,7 +43,7 @@ class CommandBus:
         self._handlers = handlers
         self._attempts = attempts
 
-    async def handle(self, command: Command) -> Any:
+    async def handle(self, command: Command[R]) -> R:
         handler = self._handlers[type(command)]
         # A pinned version cannot be met on a retry: the other writer moved past it.
         attempts = 1 if command.expected_version is not None else self._attempts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -78,6 +79,24 @@ class Aggregate(BaseModel):
                 f" not {named}",
                 current_version=self.version,
             )
+
+
+class Changes(BaseModel):
+    """A partial update (PATCH): only the fields given change, and None may be given.
+
+    Subclasses declare the changeable fields, each optional; ``model_fields_set`` tells a
+    field given as None (remove it) from one not given at all (keep it).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, in the order they are declared, with their values."""
+        return {name: getattr(self, name) for name in type(self).model_fields if self.has(name)}
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` was given (possibly as None)."""
+        return name in self.model_fields_set
 
 
 def new_timestamps() -> dict[str, datetime]:

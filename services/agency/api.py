@@ -12,7 +12,7 @@ from services.agency.commands import (
     RemoveService,
     UpdateAgency,
 )
-from services.agency.domain import Agency, AgencyFilter
+from services.agency.domain import Agency, AgencyChanges, AgencyFilter
 from services.agency.repository import AgencyRepository
 from shared.agency_rules import AGENCY_CODE_PATTERN, SERVICE_CODE_PATTERN
 from shared.bus import CommandBus
@@ -119,7 +119,7 @@ async def update_agency(
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
     command = UpdateAgency(
         agency_id=agency_id,
-        changes=body.model_dump(exclude_unset=True),
+        changes=AgencyChanges.model_validate(body.model_dump(exclude_unset=True)),
         expected_version=expected_version,
     )
     return with_etag(response, await bus.handle(command))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -15,7 +14,7 @@ from shared.agency_rules import (
     AgencyKind,
 )
 from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, new_timestamps
+from shared.domain import Aggregate, Changes, new_timestamps
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     MAX_SERVICES,
@@ -31,7 +30,6 @@ from shared.events.catalogue import (
 
 CODE = re.compile(AGENCY_CODE_PATTERN)
 SERVICE_CODE = re.compile(SERVICE_CODE_PATTERN)
-UPDATABLE_FIELDS = ("name", "acronym", "kind", "contact")
 
 
 def check_code(code: str, field: str = "code") -> None:
@@ -49,6 +47,15 @@ def check_service_code(code: str, field: str) -> None:
             "service codes are upper case letters, digits, _ or - (1-40), e.g. PASPOR",
             field=field,
         )
+
+
+class AgencyChanges(Changes):
+    """What ``Agency.update`` may change; only the fields given change."""
+
+    name: str | None = None
+    acronym: str | None = None
+    kind: AgencyKind | None = None
+    contact: Contact | None = None
 
 
 class Agency(Aggregate):
@@ -116,15 +123,13 @@ class Agency(Aggregate):
     def is_active(self) -> bool:
         return self.status == "active"
 
-    def update(self, changes: dict[str, Any]) -> list[str]:
+    def update(self, changes: AgencyChanges) -> list[str]:
         """Change name, acronym, kind or contact; records ``agency.updated`` if anything changed.
 
         Returns the names of the fields that really changed (none: nothing is recorded).
         """
         changed = []
-        for field, value in changes.items():
-            if field not in UPDATABLE_FIELDS:
-                raise RuleViolated(f"{field} cannot be changed", field=field)
+        for field, value in changes.given().items():
             if field == "name" and not value:
                 raise RuleViolated("name cannot be empty", field="name")
             if field == "kind" and value not in AGENCY_KINDS:

@@ -51,7 +51,7 @@ async def draft_mou(command: DraftMou, mous: MouRepository, agencies: AgencyDire
 async def revise_mou(command: ReviseMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
     mou = await mous.get(command.mou_id)
     mou.ensure_version(command.expected_version)
-    wanted = command.changes.get("parties") or []
+    wanted = command.changes.parties or []
     known = await agencies.get_many([a for a in dict.fromkeys(wanted) if a not in mou.party_ids])
     changed = mou.revise(command.changes, known)
     if changed:
