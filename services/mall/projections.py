@@ -85,11 +85,6 @@ class MouRegister:
         document = await self._collection.find_one({"_id": mou_id})
         return None if document is None else _known(document)
 
-    async def in_force_for(self, agency_id: str) -> list[KnownMou]:
-        """The MoUs in force that ``agency_id`` is a party to."""
-        cursor = self._collection.find({"parties": agency_id, "status": "signed"})
-        return [_known(document) async for document in cursor]
-
     async def count_in_force(self) -> int:
         """How many MoUs are in force (signed, neither terminated nor expired)."""
         return int(await self._collection.count_documents({"status": "signed"}))
