@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import httpx
 
+from shared.agency_rules import AGENCY_CODE_PATTERN
+
 Service = Literal["agency", "mou", "mall", "notify"]
 SERVICES: tuple[Service, ...] = ("agency", "mou", "mall", "notify")
 
@@ -38,7 +40,7 @@ URL_VARIABLES: dict[Service, str] = {
     "notify": "MPP_NOTIFY_URL",
 }
 
-AGENCY_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
+AGENCY_CODE = re.compile(AGENCY_CODE_PATTERN)
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2})?$")
 
 

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Literal
 
-AgencyKind = Literal["ministry", "agency", "soe", "public_body", "local_government"]
+from shared.agency_rules import AgencyKind
 
 WIB = timezone(timedelta(hours=7), "WIB")
 """Western Indonesia Time: Jakarta, Java, West Kalimantan."""

@@ -8,21 +8,22 @@ version with ``If-Match``, the bus runs the handler again on the fresh state.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from shared.errors import ConcurrentModification
-from shared.logging import get_logger
+from shared.unit_of_work import DEFAULT_ATTEMPTS, retry_on_conflict
 
-log = get_logger(__name__)
-
-C = TypeVar("C", bound=BaseModel)
+R = TypeVar("R")
 Handler = Callable[[Any], Awaitable[Any]]
 
 
-class Command(BaseModel):
-    """A request to change state, named in the imperative (``RegisterAgency``)."""
+class Command(BaseModel, Generic[R]):
+    """A request to change state, named in the imperative (``RegisterAgency``).
+
+    ``R`` is what its handler returns (``class RegisterAgency(Command[Agency])``), so that
+    ``CommandBus.handle`` is typed for each command.
+    """
 
     expected_version: int | frozenset[int] | None = None
     """The version(s) ``If-Match`` named; None to take whatever is current."""
@@ -36,17 +37,16 @@ class CommandBus:
         attempts: tries on a concurrent modification when no version was pinned.
     """
 
-    def __init__(self, handlers: dict[type[Any], Handler], attempts: int = 3) -> None:
+    def __init__(
+        self, handlers: dict[type[Any], Handler], attempts: int = DEFAULT_ATTEMPTS
+    ) -> None:
         self._handlers = handlers
         self._attempts = attempts
 
-    async def handle(self, command: Command) -> Any:
+    async def handle(self, command: Command[R]) -> R:
         handler = self._handlers[type(command)]
-        for attempt in range(1, self._attempts + 1):
-            try:
-                return await handler(command)
-            except ConcurrentModification:
-                if command.expected_version is not None or attempt == self._attempts:
-                    raise
-                log.info("command.retried", command=type(command).__name__, attempt=attempt)
-        raise AssertionError("unreachable")
+        # A pinned version cannot be met on a retry: the other writer moved past it.
+        attempts = 1 if command.expected_version is not None else self._attempts
+        return await retry_on_conflict(
+            lambda: handler(command), name=type(command).__name__, attempts=attempts
+        )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from shared.clock import UtcDateTime, utcnow
 from shared.errors import PreconditionFailed
-from shared.events.catalogue import EVENT_TYPES, EventData
+from shared.events.catalogue import EventData
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,10 @@ class Aggregate(BaseModel):
     _events: list[RecordedEvent] = PrivateAttr(default_factory=list)
     _loaded_version: int | None = PrivateAttr(default=None)
 
-    def record(self, event_type: str, data: EventData, at: datetime | None = None) -> None:
-        """Record ``event_type`` with ``data``; the data's ``version`` must be the new one."""
-        if event_type not in EVENT_TYPES:
-            raise ValueError(f"{event_type!r} is not in the event catalogue")
-        if not isinstance(data, EVENT_TYPES[event_type]):
-            raise TypeError(f"{event_type!r} takes {EVENT_TYPES[event_type].__name__}")
-        self._events.append(RecordedEvent(event_type, data, at or utcnow()))
+    def record(self, data: EventData, at: datetime | None = None) -> None:
+        """Record the event ``data`` is of (its class names the type); its ``version`` must be
+        the aggregate's new one."""
+        self._events.append(RecordedEvent(data.type, data, at or utcnow()))
 
     def next_version(self, at: datetime | None = None) -> int:
         """Move to the next version (once per command) and return it."""
@@ -81,6 +79,24 @@ class Aggregate(BaseModel):
                 f" not {named}",
                 current_version=self.version,
             )
+
+
+class Changes(BaseModel):
+    """A partial update (PATCH): only the fields given change, and None may be given.
+
+    Subclasses declare the changeable fields, each optional; ``model_fields_set`` tells a
+    field given as None (remove it) from one not given at all (keep it).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, in the order they are declared, with their values."""
+        return {name: getattr(self, name) for name in type(self).model_fields if self.has(name)}
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` was given (possibly as None)."""
+        return name in self.model_fields_set
 
 
 def new_timestamps() -> dict[str, datetime]:

@@ -73,15 +73,16 @@ class AggregateStore:
         self,
         aggregate_id: str,
         expected_version: int,
-        changes: dict[str, Any],
+        state: dict[str, Any],
         events: Sequence[CloudEvent],
     ) -> None:
-        """Apply ``changes`` if the stored version is still ``expected_version``.
+        """Store ``state`` (the aggregate's document, all but ``_id``) if the stored version is
+        still ``expected_version``.
 
         Raises ``ConcurrentModification`` when another writer got there first: nothing is
         written then, neither state nor events.
         """
-        update: dict[str, Any] = {"$set": changes}
+        update: dict[str, Any] = {"$set": state}
         if events:
             update["$push"] = {PENDING: {"$each": [e.to_wire_dict() for e in events]}}
         result = await self.collection.update_one(

@@ -12,8 +12,9 @@ from services.agency.commands import (
     RemoveService,
     UpdateAgency,
 )
-from services.agency.domain import SERVICE_CODE_PATTERN, Agency, AgencyFilter
+from services.agency.domain import Agency, AgencyChanges, AgencyFilter
 from services.agency.repository import AgencyRepository
+from shared.agency_rules import AGENCY_CODE_PATTERN, SERVICE_CODE_PATTERN
 from shared.bus import CommandBus
 from shared.events.catalogue import (
     MAX_SERVICES,
@@ -36,7 +37,7 @@ class AgencyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(
-        min_length=2, max_length=32, pattern=r"^[A-Z][A-Z0-9_]{1,31}$", examples=["KEMENPANRB"]
+        min_length=2, max_length=32, pattern=AGENCY_CODE_PATTERN, examples=["KEMENPANRB"]
     )
     name: str = Field(min_length=1, max_length=300)
     acronym: str | None = Field(default=None, max_length=50)
@@ -62,7 +63,7 @@ class ServiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(
-        min_length=1, max_length=40, pattern=SERVICE_CODE_PATTERN.pattern, examples=["PASPOR"]
+        min_length=1, max_length=40, pattern=SERVICE_CODE_PATTERN, examples=["PASPOR"]
     )
     name: str = Field(min_length=1, max_length=300)
 
@@ -118,7 +119,7 @@ async def update_agency(
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
     command = UpdateAgency(
         agency_id=agency_id,
-        changes=body.model_dump(exclude_unset=True),
+        changes=AgencyChanges.model_validate(body.model_dump(exclude_unset=True)),
         expected_version=expected_version,
     )
     return with_etag(response, await bus.handle(command))

@@ -1,14 +1,16 @@
-"""What callers may ask of the agency service, named in the imperative."""
+"""What callers may ask of the agency service, named in the imperative.
+
+Each command names what its handler returns: ``Command[Agency]`` answers with the agency.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
+from services.agency.domain import Agency, AgencyChanges
 from shared.bus import Command
 from shared.events.catalogue import AgencyKind, AgencyService, Contact
 
 
-class RegisterAgency(Command):
+class RegisterAgency(Command[Agency]):
     code: str
     name: str
     kind: AgencyKind
@@ -17,21 +19,21 @@ class RegisterAgency(Command):
     services: list[AgencyService] = []
 
 
-class UpdateAgency(Command):
+class UpdateAgency(Command[Agency]):
     agency_id: str
-    changes: dict[str, Any]
+    changes: AgencyChanges
 
 
-class AddService(Command):
+class AddService(Command[Agency]):
     agency_id: str
     service: AgencyService
 
 
-class RemoveService(Command):
+class RemoveService(Command[Agency]):
     agency_id: str
     service_code: str
 
 
-class DeactivateAgency(Command):
+class DeactivateAgency(Command[Agency]):
     agency_id: str
     reason: str | None = None

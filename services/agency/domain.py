@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
+from shared.agency_rules import (
+    AGENCY_CODE_PATTERN,
+    AGENCY_KINDS,
+    SERVICE_CODE_PATTERN,
+    AgencyKind,
+)
 from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, new_timestamps
+from shared.domain import Aggregate, Changes, new_timestamps
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     MAX_SERVICES,
     AgencyDeactivated,
-    AgencyKind,
     AgencyRegistered,
     AgencyService,
     AgencyServiceAdded,
@@ -24,14 +28,12 @@ from shared.events.catalogue import (
     Contact,
 )
 
-CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
-SERVICE_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{0,39}$")
-KINDS: tuple[str, ...] = ("ministry", "agency", "soe", "public_body", "local_government")
-UPDATABLE_FIELDS = ("name", "acronym", "kind", "contact")
+CODE = re.compile(AGENCY_CODE_PATTERN)
+SERVICE_CODE = re.compile(SERVICE_CODE_PATTERN)
 
 
 def check_code(code: str, field: str = "code") -> None:
-    if not CODE_PATTERN.match(code):
+    if not CODE.match(code):
         raise RuleViolated(
             "must be upper case letters, digits or _ (2-32, starting with a letter),"
             " e.g. KEMENPANRB",
@@ -40,11 +42,20 @@ def check_code(code: str, field: str = "code") -> None:
 
 
 def check_service_code(code: str, field: str) -> None:
-    if not SERVICE_CODE_PATTERN.match(code):
+    if not SERVICE_CODE.match(code):
         raise RuleViolated(
             "service codes are upper case letters, digits, _ or - (1-40), e.g. PASPOR",
             field=field,
         )
+
+
+class AgencyChanges(Changes):
+    """What ``Agency.update`` may change; only the fields given change."""
+
+    name: str | None = None
+    acronym: str | None = None
+    kind: AgencyKind | None = None
+    contact: Contact | None = None
 
 
 class Agency(Aggregate):
@@ -93,7 +104,6 @@ class Agency(Aggregate):
             **new_timestamps(),
         )
         agency.record(
-            "agency.registered",
             AgencyRegistered(
                 agency_id=agency.id,
                 version=agency.version,
@@ -113,19 +123,17 @@ class Agency(Aggregate):
     def is_active(self) -> bool:
         return self.status == "active"
 
-    def update(self, changes: dict[str, Any]) -> list[str]:
+    def update(self, changes: AgencyChanges) -> list[str]:
         """Change name, acronym, kind or contact; records ``agency.updated`` if anything changed.
 
         Returns the names of the fields that really changed (none: nothing is recorded).
         """
         changed = []
-        for field, value in changes.items():
-            if field not in UPDATABLE_FIELDS:
-                raise RuleViolated(f"{field} cannot be changed", field=field)
+        for field, value in changes.given().items():
             if field == "name" and not value:
                 raise RuleViolated("name cannot be empty", field="name")
-            if field == "kind" and value not in KINDS:
-                raise RuleViolated(f"kind must be one of {', '.join(KINDS)}", field="kind")
+            if field == "kind" and value not in AGENCY_KINDS:
+                raise RuleViolated(f"kind must be one of {', '.join(AGENCY_KINDS)}", field="kind")
             if getattr(self, field) != value:
                 setattr(self, field, value)
                 changed.append(field)
@@ -133,7 +141,6 @@ class Agency(Aggregate):
             return []
         self.next_version()
         self.record(
-            "agency.updated",
             AgencyUpdated(
                 agency_id=self.id,
                 version=self.version,
@@ -162,7 +169,6 @@ class Agency(Aggregate):
         self.services = [*self.services, service]
         self.next_version()
         self.record(
-            "agency.service_added",
             AgencyServiceAdded(
                 agency_id=self.id,
                 version=self.version,
@@ -182,7 +188,6 @@ class Agency(Aggregate):
         self.services = [s for s in self.services if s.code != service_code]
         self.next_version()
         self.record(
-            "agency.service_removed",
             AgencyServiceRemoved(
                 agency_id=self.id,
                 version=self.version,
@@ -202,7 +207,6 @@ class Agency(Aggregate):
         self.deactivation_reason = reason
         self.next_version(self.deactivated_at)
         self.record(
-            "agency.deactivated",
             AgencyDeactivated(
                 agency_id=self.id,
                 version=self.version,

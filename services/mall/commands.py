@@ -1,13 +1,17 @@
-"""What callers may ask of the mall service, named in the imperative."""
+"""What callers may ask of the mall service, named in the imperative.
+
+Each command names what its handler returns: ``Command[Mall]`` answers with the mall.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from services.mall.domain import Mall
 from shared.bus import Command
 
 
-class PlanMall(Command):
+class PlanMall(Command[Mall]):
     name: str
     province_code: str
     regency_code: str
@@ -16,34 +20,34 @@ class PlanMall(Command):
     address: str | None = None
 
 
-class OpenMall(Command):
+class OpenMall(Command[Mall]):
     mall_id: str
     opened_at: datetime | None = None
 
 
-class ScheduleInauguration(Command):
+class ScheduleInauguration(Command[Mall]):
     mall_id: str
     scheduled_for: datetime
 
 
-class InaugurateMall(Command):
+class InaugurateMall(Command[Mall]):
     mall_id: str
     inaugurated_by: str
     inaugurated_at: datetime | None = None
 
 
-class CloseMall(Command):
+class CloseMall(Command[Mall]):
     mall_id: str
     reason: str | None = None
 
 
-class OpenCounter(Command):
+class OpenCounter(Command[Mall]):
     mall_id: str
     agency_id: str
     services: list[str]
     opened_at: datetime | None = None
 
 
-class CloseCounter(Command):
+class CloseCounter(Command[Mall]):
     mall_id: str
     agency_id: str

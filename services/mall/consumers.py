@@ -8,7 +8,7 @@ from services.mall import SERVICE
 from services.mall.handlers import reconcile_counter_flags
 from services.mall.projections import MOU_EVENT_TYPES, MouRegister
 from services.mall.repository import MallRepository
-from shared.events.catalogue import AgencyUpdated
+from shared.events.catalogue import AgencyUpdated, MouExpired, MouTerminated
 from shared.events.envelope import CloudEvent
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.topology import ConsumerQueue
@@ -32,7 +32,7 @@ class CounterFlags:
         mou = await self._mous.apply(event)
         if mou is None:
             return
-        ended = {"mou.terminated": "was terminated", "mou.expired": "expired"}.get(event.type)
+        ended = {MouTerminated.type: "was terminated", MouExpired.type: "expired"}.get(event.type)
         for agency_id in mou.parties:
             reason = (
                 f"no MoU in force: {mou.label} {ended}"

@@ -8,15 +8,17 @@ close in any mall that is not closed.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from pydantic import BaseModel
 
 from services.mall.regions import region_of
+from shared.agency_rules import LOCAL_GOVERNMENT, AgencyKind
 from shared.clock import UtcDateTime, ensure_utc, new_id, utcnow
 from shared.domain import Aggregate, new_timestamps
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
+    AgencyStatus,
     Counter,
     EventData,
     MallClosed,
@@ -30,13 +32,34 @@ from shared.events.catalogue import (
     MallStatus,
     Region,
 )
-from shared.projections.agencies import KnownAgency
 
 STATUSES: tuple[MallStatus, ...] = ("planned", "operating", "inaugurated", "closed")
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a "has happened" time may be, for clocks slightly ahead."""
 
-LOCAL_GOVERNMENT = "local_government"
+
+class CounterAgency(Protocol):
+    """What a mall needs to know of an agency (``KnownAgency`` of the projection fits)."""
+
+    @property
+    def agency_id(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> AgencyKind | None: ...
+
+    @property
+    def status(self) -> AgencyStatus: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    def offers(self, service_code: str) -> bool: ...
 
 
 class _About(TypedDict):
@@ -67,9 +90,24 @@ def _not_in_future(at: datetime | None, field: str) -> datetime:
     return at
 
 
-def needs_mou(agency: KnownAgency) -> bool:
+def needs_mou(agency: CounterAgency) -> bool:
     """Whether the agency may run a counter only while party to an MoU in force."""
     return agency.kind != LOCAL_GOVERNMENT
+
+
+def _check_counter_services(agency: CounterAgency, services: list[str]) -> None:
+    """At least one service, each listed once and offered by the agency."""
+    if not services:
+        raise RuleViolated("list at least one service the counter offers", field="services")
+    seen: set[str] = set()
+    for i, code in enumerate(services):
+        if code in seen:
+            raise RuleViolated(f"service {code} is listed twice", field=f"services.{i}")
+        if not agency.offers(code):
+            raise RuleViolated(
+                f"{agency.code} offers no service with code {code}", field=f"services.{i}"
+            )
+        seen.add(code)
 
 
 class Mall(Aggregate):
@@ -117,7 +155,6 @@ class Mall(Aggregate):
             **new_timestamps(),
         )
         mall.record(
-            "mall.planned",
             MallPlanned(**mall._about(), address=address, status="planned"),
             at=mall.created_at,
         )
@@ -133,7 +170,7 @@ class Mall(Aggregate):
         self.opened_at = _not_in_future(opened_at, "opened_at")
         self.status = "operating"
         self.next_version()
-        self._record("mall.opened", MallOpened(**self._about(), opened_at=self.opened_at))
+        self._record(MallOpened(**self._about(), opened_at=self.opened_at))
 
     def schedule_inauguration(self, scheduled_for: datetime) -> None:
         """Set (or move) the inauguration date; records ``mall.inauguration_scheduled``."""
@@ -146,7 +183,6 @@ class Mall(Aggregate):
         self.inauguration_scheduled_for = ensure_utc(scheduled_for)
         self.next_version()
         self._record(
-            "mall.inauguration_scheduled",
             MallInaugurationScheduled(
                 **self._about(), scheduled_for=self.inauguration_scheduled_for
             ),
@@ -182,7 +218,6 @@ class Mall(Aggregate):
         self.status = "inaugurated"
         self.next_version()
         self._record(
-            "mall.inaugurated",
             MallInaugurated(**self._about(), inaugurated_at=at, inaugurated_by=self.inaugurated_by),
         )
 
@@ -197,9 +232,7 @@ class Mall(Aggregate):
         self.closure_reason = reason
         self.status = "closed"
         self.next_version()
-        self._record(
-            "mall.closed", MallClosed(**self._about(), closed_at=self.closed_at, reason=reason)
-        )
+        self._record(MallClosed(**self._about(), closed_at=self.closed_at, reason=reason))
 
     @property
     def is_closed(self) -> bool:
@@ -212,7 +245,7 @@ class Mall(Aggregate):
 
     def open_counter(
         self,
-        agency: KnownAgency,
+        agency: CounterAgency,
         services: list[str],
         *,
         mou_in_force: bool,
@@ -228,38 +261,8 @@ class Mall(Aggregate):
                 than local governments need one.
             opened_at: when it opened (default now); not in the future.
         """
-        if self.is_closed:
-            raise InvalidTransition(
-                f"{self.name} is closed: no counter can open there", current_state=self.status
-            )
-        if not agency.is_active:
-            raise Conflict(
-                f"{agency.code} is {agency.status}: it cannot open new counters",
-                agency_id=agency.agency_id,
-                agency_status=agency.status,
-            )
-        if needs_mou(agency) and not mou_in_force:
-            raise Conflict(
-                f"{agency.code} ({agency.kind or 'kind unknown'}) is not a party to any MoU in"
-                " force: only a local_government agency may open a counter without one",
-                agency_id=agency.agency_id,
-                reason="no_mou_in_force",
-            )
-        if self.counter_of(agency.agency_id) is not None:
-            raise Conflict(
-                f"{agency.code} already has a counter in {self.name}", agency_id=agency.agency_id
-            )
-        if not services:
-            raise RuleViolated("list at least one service the counter offers", field="services")
-        seen: set[str] = set()
-        for i, code in enumerate(services):
-            if code in seen:
-                raise RuleViolated(f"service {code} is listed twice", field=f"services.{i}")
-            if not agency.offers(code):
-                raise RuleViolated(
-                    f"{agency.code} offers no service with code {code}", field=f"services.{i}"
-                )
-            seen.add(code)
+        self._ensure_counter_may_open(agency, mou_in_force=mou_in_force)
+        _check_counter_services(agency, services)
         counter = MallCounter(
             agency_id=agency.agency_id,
             code=agency.code,
@@ -270,7 +273,6 @@ class Mall(Aggregate):
         self.counters = [*self.counters, counter]
         self.next_version()
         self._record(
-            "mall.counter_opened",
             MallCounterOpened(
                 **self._about(), counter=Counter.model_validate(counter.model_dump())
             ),
@@ -291,7 +293,6 @@ class Mall(Aggregate):
         self.counters = [c for c in self.counters if c.agency_id != agency_id]
         self.next_version()
         self._record(
-            "mall.counter_closed",
             MallCounterClosed(
                 **self._about(),
                 agency_id=agency_id,
@@ -313,7 +314,6 @@ class Mall(Aggregate):
         counter.flag_reason = reason if flagged else None
         self.next_version()
         self._record(
-            "mall.counter_flagged",
             MallCounterFlagged(
                 **self._about(),
                 agency_id=agency_id,
@@ -327,6 +327,30 @@ class Mall(Aggregate):
 
     # --- helpers --------------------------------------------------------------------------
 
+    def _ensure_counter_may_open(self, agency: CounterAgency, *, mou_in_force: bool) -> None:
+        """The mall is open, the agency active, with an MoU if it needs one, and no counter."""
+        if self.is_closed:
+            raise InvalidTransition(
+                f"{self.name} is closed: no counter can open there", current_state=self.status
+            )
+        if not agency.is_active:
+            raise Conflict(
+                f"{agency.code} is {agency.status}: it cannot open new counters",
+                agency_id=agency.agency_id,
+                agency_status=agency.status,
+            )
+        if needs_mou(agency) and not mou_in_force:
+            raise Conflict(
+                f"{agency.code} ({agency.kind or 'kind unknown'}) is not a party to any MoU in"
+                " force: only a local_government agency may open a counter without one",
+                agency_id=agency.agency_id,
+                reason="no_mou_in_force",
+            )
+        if self.counter_of(agency.agency_id) is not None:
+            raise Conflict(
+                f"{agency.code} already has a counter in {self.name}", agency_id=agency.agency_id
+            )
+
     def _about(self) -> _About:
         """What every mall event says of the mall: id, new version, name and region."""
         return {
@@ -336,8 +360,8 @@ class Mall(Aggregate):
             "region": self.region,
         }
 
-    def _record(self, event_type: str, data: EventData) -> None:
-        self.record(event_type, data, at=self.updated_at)
+    def _record(self, data: EventData) -> None:
+        self.record(data, at=self.updated_at)
 
 
 class MallFilter(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from services.mall.commands import (
     CloseCounter,
     CloseMall,
@@ -14,9 +16,10 @@ from services.mall.commands import (
 from services.mall.domain import Mall, needs_mou
 from services.mall.projections import MouRegister
 from services.mall.repository import MallRepository
-from shared.errors import ConcurrentModification, Conflict, RuleViolated
+from shared.errors import Conflict, RuleViolated
 from shared.logging import get_logger
 from shared.projections.agencies import AgencyDirectory
+from shared.unit_of_work import retry_on_conflict
 
 log = get_logger(__name__)
 
@@ -124,24 +127,21 @@ async def reconcile_counter_flags(
     agency = await agencies.get(agency_id)
     must_have_mou = agency is None or needs_mou(agency)
     flagged = must_have_mou and not await mous.has_mou_in_force(agency_id)
+
+    async def flag_in(mall_id: str) -> bool:
+        mall = await malls.get(mall_id)
+        if not mall.flag_counter(agency_id, flagged, reason if flagged else None):
+            return False
+        await malls.save(mall)
+        return True
+
     changed = 0
     for mall_id in await malls.with_counter_of(agency_id):
-        for attempt in range(1, FLAG_ATTEMPTS + 1):
-            mall = await malls.get(mall_id)
-            if not mall.flag_counter(agency_id, flagged, reason if flagged else None):
-                break
-            try:
-                await malls.save(mall)
-            except ConcurrentModification:
-                if attempt == FLAG_ATTEMPTS:
-                    raise
-                continue
+        if await retry_on_conflict(
+            partial(flag_in, mall_id), name="flag_counter", attempts=FLAG_ATTEMPTS
+        ):
             changed += 1
             log.info(
-                "mall.counter_flag_changed",
-                mall_id=mall_id,
-                agency_id=agency_id,
-                flagged=flagged,
+                "mall.counter_flag_changed", mall_id=mall_id, agency_id=agency_id, flagged=flagged
             )
-            break
     return changed

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.events.catalogue import MouStatus, data_model_for
+from shared.events.catalogue import MouExpired, MouSigned, MouStatus, MouTerminated, data_model_for
 from shared.events.envelope import CloudEvent
 from shared.projections.versioned import upsert_if_newer
 from shared.storage import ASCENDING, Database
@@ -19,9 +19,9 @@ from shared.storage import ASCENDING, Database
 COLLECTION = "known_mous"
 
 _STATUS_BY_TYPE: dict[str, MouStatus] = {
-    "mou.signed": "signed",
-    "mou.terminated": "terminated",
-    "mou.expired": "expired",
+    MouSigned.type: "signed",
+    MouTerminated.type: "terminated",
+    MouExpired.type: "expired",
 }
 MOU_EVENT_TYPES: tuple[str, ...] = tuple(_STATUS_BY_TYPE)
 
@@ -84,11 +84,6 @@ class MouRegister:
     async def get(self, mou_id: str) -> KnownMou | None:
         document = await self._collection.find_one({"_id": mou_id})
         return None if document is None else _known(document)
-
-    async def in_force_for(self, agency_id: str) -> list[KnownMou]:
-        """The MoUs in force that ``agency_id`` is a party to."""
-        cursor = self._collection.find({"parties": agency_id, "status": "signed"})
-        return [_known(document) async for document in cursor]
 
     async def count_in_force(self) -> int:
         """How many MoUs are in force (signed, neither terminated nor expired)."""

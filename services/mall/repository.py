@@ -49,13 +49,13 @@ class RegencyGuardedStore(AggregateStore):
         self,
         aggregate_id: str,
         expected_version: int,
-        changes: dict[str, Any],
+        state: dict[str, Any],
         events: Sequence[CloudEvent],
     ) -> None:
         await self._inner.update(
             aggregate_id,
             expected_version,
-            {**changes, ACTIVE_REGENCY: active_regency(changes)},
+            {**state, ACTIVE_REGENCY: active_regency(state)},
             events,
         )
 

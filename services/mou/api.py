@@ -16,7 +16,7 @@ from services.mou.commands import (
     SignMou,
     TerminateMou,
 )
-from services.mou.domain import Mou, MouFilter
+from services.mou.domain import Mou, MouChanges, MouFilter
 from services.mou.repository import MouRepository
 from shared.bus import CommandBus
 from shared.clock import UtcDateTime
@@ -177,7 +177,11 @@ async def revise_mou(
         changes["parties"] = _party_ids(body.parties)
     if not changes:
         raise RuleViolated("nothing to change", field="body")
-    command = ReviseMou(mou_id=mou_id, changes=changes, expected_version=expected_version)
+    command = ReviseMou(
+        mou_id=mou_id,
+        changes=MouChanges.model_validate(changes),
+        expected_version=expected_version,
+    )
     return with_etag(response, await bus.handle(command))
 
 

@@ -1,14 +1,17 @@
-"""What callers may ask of the MoU service, named in the imperative."""
+"""What callers may ask of the MoU service, named in the imperative.
+
+Each command names what its handler returns: ``Command[Mou]`` answers with the MoU.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
+from services.mou.domain import Mou, MouChanges
 from shared.bus import Command
 
 
-class DraftMou(Command):
+class DraftMou(Command[Mou]):
     title: str
     parties: list[str]
     number: str | None = None
@@ -16,18 +19,17 @@ class DraftMou(Command):
     valid_until: date | None = None
 
 
-class ReviseMou(Command):
+class ReviseMou(Command[Mou]):
     mou_id: str
-    changes: dict[str, Any]
-    """Only the fields given; ``parties`` is the complete new list of agency ids."""
+    changes: MouChanges
 
 
-class ScheduleSigning(Command):
+class ScheduleSigning(Command[Mou]):
     mou_id: str
     signing_at: datetime
 
 
-class SignMou(Command):
+class SignMou(Command[Mou]):
     mou_id: str
     agency_id: str
     signatory_name: str
@@ -35,13 +37,13 @@ class SignMou(Command):
     signed_at: datetime | None = None
 
 
-class AppointTeamMember(Command):
+class AppointTeamMember(Command[Mou]):
     mou_id: str
     agency_id: str
     name: str
     role: str
 
 
-class TerminateMou(Command):
+class TerminateMou(Command[Mou]):
     mou_id: str
     reason: str

@@ -5,23 +5,30 @@ Lifecycle: ``draft`` (parties editable; at least two, distinct, known and active
 (in force from ``valid_from``, by default the day of the last signature) -> ``terminated``
 (early, with a reason) or ``expired`` (``valid_until`` has passed).
 
-What the MoU knows of agencies comes from the service's projection of ``agency.*`` events; the
-domain takes it as ``AgencyInfo`` values so that its rules stay free of storage.
+Who the parties are, and the working team, are in ``services.mou.parties``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
 
+from services.mou.parties import (
+    AgencyInfo,
+    Party,
+    WorkingTeamMember,
+    ensure_not_on_team,
+    ensure_team_keeps_its_parties,
+    required_text,
+    resolve_parties,
+)
 from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, new_timestamps
+from shared.domain import Aggregate, Changes, new_timestamps
 from shared.errors import Conflict, InvalidTransition, RuleViolated
 from shared.events.catalogue import (
-    AgencyRef,
     MouDrafted,
     MouExpired,
     MouPartySigned,
@@ -30,86 +37,11 @@ from shared.events.catalogue import (
     MouStatus,
     MouTeamMemberAdded,
     MouTerminated,
-    SignedParty,
-    TeamMember,
 )
 
-MIN_PARTIES = 2
-REVISABLE_FIELDS = ("title", "number", "parties", "valid_from", "valid_until")
 ENDED: tuple[MouStatus, ...] = ("terminated", "expired")
 CLOCK_SKEW = timedelta(minutes=1)
 """How far ahead of our clock a given ``signed_at`` may be (the caller's clock may run fast)."""
-
-
-class AgencyInfo(Protocol):
-    """What an MoU needs to know of an agency (``KnownAgency`` of the projection fits)."""
-
-    @property
-    def agency_id(self) -> str: ...
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def is_active(self) -> bool: ...
-
-
-class Party(BaseModel):
-    """An agency party to the MoU and its signature (all ``None`` until it signs)."""
-
-    agency_id: str
-    code: str
-    name: str
-    signed_at: UtcDateTime | None = None
-    signatory_name: str | None = None
-    signatory_title: str | None = None
-
-    @property
-    def has_signed(self) -> bool:
-        return self.signed_at is not None
-
-    def ref(self) -> AgencyRef:
-        return AgencyRef(agency_id=self.agency_id, code=self.code, name=self.name)
-
-    def signed(self) -> SignedParty:
-        assert self.signed_at is not None
-        return SignedParty(
-            agency_id=self.agency_id,
-            code=self.code,
-            name=self.name,
-            signatory_name=self.signatory_name or "",
-            signatory_title=self.signatory_title or "",
-            signed_at=self.signed_at,
-        )
-
-
-class WorkingTeamMember(BaseModel):
-    """A member of the Tim Kerja Percepatan Pembentukan MPP, from one of the parties."""
-
-    agency_id: str
-    agency_code: str
-    agency_name: str
-    name: str
-    role: str
-    appointed_at: UtcDateTime
-
-    def as_event_member(self) -> TeamMember:
-        return TeamMember(
-            agency_id=self.agency_id,
-            agency_code=self.agency_code,
-            agency_name=self.agency_name,
-            name=self.name,
-            role=self.role,
-        )
-
-
-def _text(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise RuleViolated(f"{field} cannot be empty", field=field)
-    return value.strip()
 
 
 def _check_term(valid_from: date | None, valid_until: date | None) -> None:
@@ -120,55 +52,18 @@ def _check_term(valid_from: date | None, valid_until: date | None) -> None:
         )
 
 
-def resolve_parties(
-    agency_ids: Sequence[str],
-    agencies: Mapping[str, AgencyInfo],
-    current: Mapping[str, Party] | None = None,
-) -> list[Party]:
-    """The parties named by ``agency_ids``: at least two, distinct, known and active.
+class MouChanges(Changes):
+    """What ``Mou.revise`` may change in a draft; only the fields given change."""
 
-    Args:
-        agency_ids: in the order the caller gave them.
-        agencies: what the projection knows of (at least) these agencies.
-        current: parties the MoU already has; they stay as they are (a party deactivated since
-            it joined a draft is not refused here, but it cannot sign).
-    """
-    current = current or {}
-    if len(agency_ids) < MIN_PARTIES:
-        raise RuleViolated(
-            f"an MoU needs at least {MIN_PARTIES} parties, {len(agency_ids)} given",
-            field="parties",
-        )
-    parties: list[Party] = []
-    seen: set[str] = set()
-    for i, agency_id in enumerate(agency_ids):
-        field = f"parties.{i}.agency_id"
-        if agency_id in seen:
-            raise RuleViolated(
-                f"agency {agency_id} is named twice; the parties must be distinct",
-                field=field,
-                agency_id=agency_id,
-            )
-        seen.add(agency_id)
-        if agency_id in current:
-            parties.append(current[agency_id])
-            continue
-        agency = agencies.get(agency_id)
-        if agency is None:
-            raise RuleViolated(
-                f"agency {agency_id} is not known to the MoU service"
-                " (no agency.registered event for it has arrived)",
-                field=field,
-                agency_id=agency_id,
-            )
-        if not agency.is_active:
-            raise RuleViolated(
-                f"agency {agency.code} ({agency_id}) is inactive and cannot become a party",
-                field=field,
-                agency_id=agency_id,
-            )
-        parties.append(Party(agency_id=agency_id, code=agency.code, name=agency.name))
-    return parties
+    title: str | None = None
+    number: str | None = None
+    parties: list[str] | None = None
+    """The complete new list of the parties' agency ids."""
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+REVISABLE_FIELDS: tuple[str, ...] = tuple(MouChanges.model_fields)
 
 
 class Mou(Aggregate):
@@ -201,9 +96,9 @@ class Mou(Aggregate):
         valid_until: date | None = None,
     ) -> Mou:
         """A new draft between the agencies ``parties`` names; records ``mou.drafted``."""
-        title = _text(title, "title")
+        title = required_text(title, "title")
         if number is not None:
-            number = _text(number, "number")
+            number = required_text(number, "number")
         resolved = resolve_parties(parties, agencies)
         _check_term(valid_from, valid_until)
         mou = cls(
@@ -216,7 +111,6 @@ class Mou(Aggregate):
             **new_timestamps(),
         )
         mou.record(
-            "mou.drafted",
             MouDrafted(
                 mou_id=mou.id,
                 version=mou.version,
@@ -231,10 +125,10 @@ class Mou(Aggregate):
         )
         return mou
 
-    def revise(self, changes: Mapping[str, Any], agencies: Mapping[str, AgencyInfo]) -> list[str]:
+    def revise(self, changes: MouChanges, agencies: Mapping[str, AgencyInfo]) -> list[str]:
         """Change a draft's title, number, parties or term; returns the fields that changed.
 
-        ``changes["parties"]`` is the complete new list of agency ids. No event type exists for
+        ``changes.parties`` is the complete new list of agency ids. No event type exists for
         this (a draft is not yet a commitment); subscribers get the final parties in
         ``mou.signed``.
         """
@@ -246,28 +140,20 @@ class Mou(Aggregate):
                 current_state=self.status,
             )
         revised: dict[str, Any] = {f: getattr(self, f) for f in REVISABLE_FIELDS}
-        for field, value in changes.items():
-            if field not in REVISABLE_FIELDS:
-                raise RuleViolated(f"{field} cannot be changed", field=field)
+        for field, value in changes.given().items():
             if field == "title":
-                revised["title"] = _text(value, "title")
+                revised["title"] = required_text(value, "title")
             elif field == "number":
-                revised["number"] = None if value is None else _text(value, "number")
+                revised["number"] = None if value is None else required_text(value, "number")
             elif field == "parties":
+                if value is None:
+                    raise RuleViolated("an MoU cannot be without parties", field="parties")
                 current = {p.agency_id: p for p in self.parties}
                 revised["parties"] = resolve_parties(list(value), agencies, current)
             else:
                 revised[field] = value
         _check_term(revised["valid_from"], revised["valid_until"])
-        remaining = {p.agency_id for p in revised["parties"]}
-        for member in self.team:
-            if member.agency_id not in remaining:
-                raise Conflict(
-                    f"{member.agency_code} cannot leave the MoU: {member.name} of it is on the"
-                    " working team",
-                    field="parties",
-                    agency_id=member.agency_id,
-                )
+        ensure_team_keeps_its_parties(self.team, revised["parties"])
         changed = [f for f in REVISABLE_FIELDS if revised[f] != getattr(self, f)]
         for field in changed:
             setattr(self, field, revised[field])
@@ -289,7 +175,6 @@ class Mou(Aggregate):
         self.signing_at = signing_at
         self.next_version()
         self.record(
-            "mou.signing_scheduled",
             MouSigningScheduled(
                 mou_id=self.id,
                 version=self.version,
@@ -321,27 +206,10 @@ class Mou(Aggregate):
         """
         now = now or utcnow()
         self._ensure_not_ended("sign")
-        party = self._party(agency_id)
-        if party is None:
-            raise RuleViolated(
-                f"agency {agency_id} is not a party to this MoU; only its parties may sign",
-                field="agency_id",
-                agency_id=agency_id,
-            )
-        if party.signed_at is not None:
-            raise Conflict(
-                f"{party.code} already signed this MoU (at {party.signed_at.isoformat()})",
-                field="agency_id",
-                agency_id=agency_id,
-            )
-        if agency is not None and not agency.is_active:
-            raise Conflict(
-                f"{party.code} has been deactivated and can no longer sign",
-                field="agency_id",
-                agency_id=agency_id,
-            )
-        name = _text(signatory_name, "signatory_name")
-        title = _text(signatory_title, "signatory_title")
+        party = self._party_or_refuse(agency_id, "only its parties may sign")
+        party.ensure_may_sign(agency)
+        name = required_text(signatory_name, "signatory_name")
+        title = required_text(signatory_title, "signatory_title")
         when = signed_at or now
         if when > now + CLOCK_SKEW:
             raise RuleViolated(
@@ -351,12 +219,8 @@ class Mou(Aggregate):
         complete = len(others_signed) == len(self.parties) - 1
         last_signed_at = max([*others_signed, when])
         valid_from = self.valid_from or last_signed_at.date()
-        if complete and self.valid_until is not None and self.valid_until <= valid_from:
-            raise Conflict(
-                f"the MoU cannot come into force: its term would start on {valid_from} but"
-                f" valid_until is {self.valid_until}",
-                field="valid_until",
-            )
+        if complete:
+            self._ensure_term_can_start(valid_from)
 
         party.signed_at = when
         party.signatory_name = name
@@ -365,7 +229,6 @@ class Mou(Aggregate):
             self.status = "signing"
         self.next_version(now)
         self.record(
-            "mou.party_signed",
             MouPartySigned(
                 mou_id=self.id,
                 version=self.version,
@@ -380,6 +243,14 @@ class Mou(Aggregate):
         if complete:
             self._come_into_force(last_signed_at, valid_from, now)
 
+    def _ensure_term_can_start(self, valid_from: date) -> None:
+        if self.valid_until is not None and self.valid_until <= valid_from:
+            raise Conflict(
+                f"the MoU cannot come into force: its term would start on {valid_from} but"
+                f" valid_until is {self.valid_until}",
+                field="valid_until",
+            )
+
     def _come_into_force(self, signed_at: datetime, valid_from: date, now: datetime) -> None:
         # A version of its own, so that every event of an MoU has a distinct, rising version.
         self.status = "signed"
@@ -387,7 +258,6 @@ class Mou(Aggregate):
         self.valid_from = valid_from
         self.next_version(now)
         self.record(
-            "mou.signed",
             MouSigned(
                 mou_id=self.id,
                 version=self.version,
@@ -415,26 +285,11 @@ class Mou(Aggregate):
         """Appoint someone of a party's agency to the working team; records
         ``mou.team_member_added``."""
         self._ensure_not_ended("appoint a working-team member to")
-        party = self._party(agency_id)
-        if party is None:
-            raise RuleViolated(
-                f"agency {agency_id} is not a party to this MoU; working-team members come"
-                " from its parties",
-                field="agency_id",
-                agency_id=agency_id,
-            )
-        if agency is not None and not agency.is_active:
-            raise Conflict(
-                f"{party.code} has been deactivated; it can no longer appoint team members",
-                field="agency_id",
-                agency_id=agency_id,
-            )
-        name = _text(name, "name")
-        role = _text(role, "role")
-        if any(
-            m.agency_id == agency_id and m.name.casefold() == name.casefold() for m in self.team
-        ):
-            raise Conflict(f"{name} of {party.code} is already on the working team", field="name")
+        party = self._party_or_refuse(agency_id, "working-team members come from its parties")
+        party.ensure_active(agency, "; it can no longer appoint team members")
+        name = required_text(name, "name")
+        role = required_text(role, "role")
+        ensure_not_on_team(self.team, party, name)
         at = at or utcnow()
         member = WorkingTeamMember(
             agency_id=agency_id,
@@ -447,7 +302,6 @@ class Mou(Aggregate):
         self.team = [*self.team, member]
         self.next_version(at)
         self.record(
-            "mou.team_member_added",
             MouTeamMemberAdded(
                 mou_id=self.id,
                 version=self.version,
@@ -464,14 +318,13 @@ class Mou(Aggregate):
     def terminate(self, reason: str, at: datetime | None = None) -> None:
         """End the MoU early (or abandon a draft); records ``mou.terminated``."""
         self._ensure_not_ended("terminate")
-        reason = _text(reason, "reason")
+        reason = required_text(reason, "reason")
         at = at or utcnow()
         self.status = "terminated"
         self.terminated_at = at
         self.termination_reason = reason
         self.next_version(at)
         self.record(
-            "mou.terminated",
             MouTerminated(
                 mou_id=self.id,
                 version=self.version,
@@ -502,7 +355,6 @@ class Mou(Aggregate):
         self.expired_at = at
         self.next_version(at)
         self.record(
-            "mou.expired",
             MouExpired(
                 mou_id=self.id,
                 version=self.version,
@@ -521,8 +373,16 @@ class Mou(Aggregate):
     def party_ids(self) -> list[str]:
         return [p.agency_id for p in self.parties]
 
-    def _party(self, agency_id: str) -> Party | None:
-        return next((p for p in self.parties if p.agency_id == agency_id), None)
+    def _party_or_refuse(self, agency_id: str, why: str) -> Party:
+        """The party ``agency_id`` names; a 422 saying ``why`` for an agency not among them."""
+        party = next((p for p in self.parties if p.agency_id == agency_id), None)
+        if party is None:
+            raise RuleViolated(
+                f"agency {agency_id} is not a party to this MoU; {why}",
+                field="agency_id",
+                agency_id=agency_id,
+            )
+        return party
 
     def _ensure_not_ended(self, action: str) -> None:
         if self.status in ENDED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from services.mou.commands import (
     AppointTeamMember,
@@ -15,9 +16,10 @@ from services.mou.commands import (
 from services.mou.domain import Mou
 from services.mou.repository import MouRepository
 from shared.clock import utcnow
-from shared.errors import ConcurrentModification, Conflict
+from shared.errors import Conflict
 from shared.logging import get_logger
 from shared.projections.agencies import AgencyDirectory
+from shared.unit_of_work import retry_on_conflict
 
 log = get_logger(__name__)
 
@@ -49,7 +51,7 @@ async def draft_mou(command: DraftMou, mous: MouRepository, agencies: AgencyDire
 async def revise_mou(command: ReviseMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
     mou = await mous.get(command.mou_id)
     mou.ensure_version(command.expected_version)
-    wanted = command.changes.get("parties") or []
+    wanted = command.changes.parties or []
     known = await agencies.get_many([a for a in dict.fromkeys(wanted) if a not in mou.party_ids])
     changed = mou.revise(command.changes, known)
     if changed:
@@ -110,22 +112,23 @@ async def expire_due_mous(
     """Expire every MoU in force whose term ran out before ``today`` (UTC); returns their ids.
 
     Safe on several replicas at once: each expiry is a save conditional on the version read,
-    so of two replicas expiring the same MoU one wins and the other skips it, and only one
-    ``mou.expired`` is ever recorded.
+    so of two replicas expiring the same MoU one wins; the other reads it again, finds it no
+    longer due and skips it, and only one ``mou.expired`` is ever recorded.
     """
     now = now or utcnow()
     today = today or now.date()
-    expired: list[str] = []
-    for mou_id in await mous.ids_due_to_expire(today):
+
+    async def expire(mou_id: str) -> bool:
         mou = await mous.get(mou_id)
         if not mou.is_due_to_expire(today):
-            continue  # changed since the search (another replica, a termination)
+            return False  # changed since the search (another replica, a termination)
         mou.expire(today, at=now)
-        try:
-            await mous.save(mou)
-        except ConcurrentModification:
-            log.info("mou.expiry_skipped", mou_id=mou_id, detail="changed by another writer")
-            continue
+        await mous.save(mou)
         log.info("mou.expired", mou_id=mou_id, valid_until=str(mou.valid_until))
-        expired.append(mou_id)
-    return expired
+        return True
+
+    return [
+        mou_id
+        for mou_id in await mous.ids_due_to_expire(today)
+        if await retry_on_conflict(partial(expire, mou_id), name="expire_mou")
+    ]

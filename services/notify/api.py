@@ -23,6 +23,7 @@ from services.notify.domain import (
     MAX_PATTERNS,
     SettableStatus,
     Subscription,
+    SubscriptionChanges,
     SubscriptionFilter,
     SubscriptionStatus,
 )
@@ -242,7 +243,7 @@ async def update_subscription(
     """Change URL, patterns or description; pause, resume, or re-enable a disabled one."""
     command = UpdateSubscription(
         subscription_id=subscription_id,
-        changes=body.model_dump(exclude_unset=True),
+        changes=SubscriptionChanges.model_validate(body.model_dump(exclude_unset=True)),
         expected_version=expected_version,
     )
     return await _view(response, await bus.handle(command), health)
@@ -276,9 +277,9 @@ async def rotate_secret(
         grace_seconds=body.grace_seconds if body else None,
         expected_version=expected_version,
     )
-    subscription, secret = await bus.handle(command)
-    view = await _view(response, subscription, health)
-    return SubscriptionWithSecret(**view.model_dump(), secret=secret)
+    rotated = await bus.handle(command)
+    view = await _view(response, rotated.subscription, health)
+    return SubscriptionWithSecret(**view.model_dump(), secret=rotated.secret)
 
 
 @router.get("/subscriptions/{subscription_id}/deliveries")

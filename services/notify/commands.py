@@ -1,45 +1,71 @@
-"""What callers (and the dispatcher) may ask of the notify service, in the imperative."""
+"""What callers (and the dispatcher) may ask of the notify service, in the imperative.
+
+Each command names what its handler returns (``Command[Subscription]``), and the results
+that are not an aggregate are typed here.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
+from pydantic import BaseModel
+
+from services.notify.deliveries import Delivery
+from services.notify.domain import Subscription, SubscriptionChanges
 from shared.bus import Command
+from shared.clock import UtcDateTime
 
 
-class CreateSubscription(Command):
+class RotatedSecret(NamedTuple):
+    """The subscription after a rotation, and its new secret (shown this once)."""
+
+    subscription: Subscription
+    secret: str
+
+
+class ReplayStarted(BaseModel):
+    """What a replay queued."""
+
+    replay_id: str
+    subscription_id: str
+    since: UtcDateTime
+    until: UtcDateTime | None = None
+    deliveries: int
+
+
+class CreateSubscription(Command[Subscription]):
     url: str
     event_types: list[str]
     description: str | None = None
     max_in_flight: int = 1
 
 
-class UpdateSubscription(Command):
+class UpdateSubscription(Command[Subscription]):
     subscription_id: str
-    changes: dict[str, Any]
+    changes: SubscriptionChanges
 
 
-class DeleteSubscription(Command):
+class DeleteSubscription(Command[None]):
     subscription_id: str
 
 
-class RotateSecret(Command):
+class RotateSecret(Command[RotatedSecret]):
     subscription_id: str
     grace_seconds: float | None = None
     """How long the old secret keeps signing; None: the service's setting."""
 
 
-class DisableSubscription(Command):
+class DisableSubscription(Command[Subscription]):
     subscription_id: str
     reason: str
 
 
-class RetryDelivery(Command):
+class RetryDelivery(Command[Delivery]):
     delivery_id: str
 
 
-class ReplayEvents(Command):
+class ReplayEvents(Command[ReplayStarted]):
     subscription_id: str
     since: datetime
     until: datetime | None = None

@@ -7,14 +7,14 @@ for ``If-Match``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
 from services.notify.signing import new_secret
 from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, new_timestamps
+from shared.domain import Aggregate, Changes, new_timestamps
 from shared.errors import InvalidTransition, RuleViolated
 from shared.events.patterns import is_valid_pattern, matches_any
 
@@ -26,7 +26,6 @@ UNREADABLE_SECRET = ""
 
 MAX_URL_LENGTH = 2048
 MAX_PATTERNS = 50
-UPDATABLE_FIELDS = ("url", "event_types", "description", "status", "max_in_flight")
 MAX_IN_FLIGHT = 1000
 
 
@@ -79,6 +78,17 @@ def check_max_in_flight(value: int, field: str = "max_in_flight") -> int:
     return value
 
 
+class SubscriptionChanges(Changes):
+    """What ``Subscription.update`` may change; only the fields given change."""
+
+    url: str | None = None
+    event_types: list[str] | None = None
+    description: str | None = None
+    max_in_flight: int | None = None
+    status: SettableStatus | None = None
+    """``active`` or ``paused``: disabling is the service's call."""
+
+
 class PreviousSecret(BaseModel):
     """A secret replaced by a rotation, still signing until ``expires_at``."""
 
@@ -128,15 +138,13 @@ class Subscription(Aggregate):
         """Whether an event of ``event_type`` is for this subscription."""
         return matches_any(self.event_types, event_type)
 
-    def update(self, changes: dict[str, Any]) -> list[str]:
+    def update(self, changes: SubscriptionChanges) -> list[str]:
         """Change the URL, patterns, description or status (active/paused).
 
         Returns the fields that really changed; with none, the version stays.
         """
         changed: list[str] = []
-        for name, value in changes.items():
-            if name not in UPDATABLE_FIELDS:
-                raise RuleViolated(f"{name} cannot be changed", field=name)
+        for name, value in changes.given().items():
             if name == "status":
                 continue
             if value is None and name != "description":
@@ -150,13 +158,13 @@ class Subscription(Aggregate):
             if getattr(self, name) != value:
                 setattr(self, name, value)
                 changed.append(name)
-        if "status" in changes and self._set_status(changes["status"]):
+        if changes.has("status") and self._set_status(changes.status):
             changed.append("status")
         if changed:
             self.next_version()
         return changed
 
-    def _set_status(self, status: SettableStatus) -> bool:
+    def _set_status(self, status: SettableStatus | None) -> bool:
         if status not in ("active", "paused"):
             raise RuleViolated(
                 "status can be set to active or paused (disabled is the service's call)",

@@ -11,15 +11,15 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from pydantic import BaseModel
-
 from services.notify.broker import NotifyBroker
 from services.notify.commands import (
     CreateSubscription,
     DeleteSubscription,
     DisableSubscription,
     ReplayEvents,
+    ReplayStarted,
     RetryDelivery,
+    RotatedSecret,
     RotateSecret,
     UpdateSubscription,
 )
@@ -28,7 +28,7 @@ from services.notify.delivery import ATTEMPT, POSITION, REPLAY
 from services.notify.domain import Subscription, check_url
 from services.notify.livelog import LiveLog
 from services.notify.repository import HealthStore, SubscriptionRepository
-from shared.clock import UtcDateTime, new_id
+from shared.clock import new_id
 from shared.egress import EgressPolicy, EgressRefused
 from shared.errors import InvalidTransition, RuleViolated
 from shared.events.patterns import matches_any
@@ -38,16 +38,6 @@ from shared.secrets import redact_url
 log = get_logger(__name__)
 
 Announce = Callable[[str], Awaitable[None]]
-
-
-class ReplayStarted(BaseModel):
-    """What a replay queued."""
-
-    replay_id: str
-    subscription_id: str
-    since: UtcDateTime
-    until: UtcDateTime | None = None
-    deliveries: int
 
 
 async def vet_url(egress: EgressPolicy, url: str, field: str = "url") -> None:
@@ -91,8 +81,8 @@ async def update_subscription(
     announce: Announce,
     egress: EgressPolicy,
 ) -> Subscription:
-    if command.changes.get("url") is not None:
-        await vet_url(egress, command.changes["url"])
+    if command.changes.url is not None:
+        await vet_url(egress, command.changes.url)
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_version(command.expected_version)
     was, patterns = subscription.status, list(subscription.event_types)
@@ -144,7 +134,7 @@ async def rotate_secret(
     subscriptions: SubscriptionRepository,
     default_grace_seconds: float,
     announce: Announce,
-) -> tuple[Subscription, str]:
+) -> RotatedSecret:
     subscription = await subscriptions.get(command.subscription_id)
     subscription.ensure_version(command.expected_version)
     grace = default_grace_seconds if command.grace_seconds is None else command.grace_seconds
@@ -152,7 +142,7 @@ async def rotate_secret(
     await subscriptions.save(subscription)
     await announce(subscription.id)
     log.info("subscription.secret_rotated", subscription_id=subscription.id, grace_seconds=grace)
-    return subscription, secret
+    return RotatedSecret(subscription, secret)
 
 
 async def disable_subscription(

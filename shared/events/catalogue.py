@@ -1,7 +1,8 @@
 """The event catalogue: one pydantic model for the ``data`` of every event type.
 
-Every type in the public contract (../shared/DESIGN.md) has exactly one model here, keyed by
-its type, which is also its routing key. ``data`` always names the aggregate (``agency_id``,
+Every type in the public contract (../shared/DESIGN.md) has exactly one model here, which
+names its type (also its routing key) in ``type``: a domain records ``AgencyUpdated(...)``
+and the type goes with it. ``data`` always names the aggregate (``agency_id``,
 ``mou_id`` or ``mall_id``) and its new ``version``, and resolves ids to codes and names so a
 subscriber never needs to call back. Unknown fields are kept: producers may add fields
 without breaking consumers.
@@ -10,9 +11,11 @@ without breaking consumers.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.agency_rules import AgencyKind
 
 # --- bounds: every string and list has a maximum (SECURITY.md "Limits") ----------------------
 # At least as wide as the services' API models allow, so nothing they accept breaks an event.
@@ -26,7 +29,6 @@ MAX_SERVICES = 200
 MAX_PARTIES = 200
 MAX_VERSION = 2**63 - 1
 
-AgencyKind = Literal["ministry", "agency", "soe", "public_body", "local_government"]
 AgencyStatus = Literal["active", "inactive"]
 MouStatus = Literal["draft", "signing", "signed", "terminated", "expired"]
 MallStatus = Literal["planned", "operating", "inaugurated", "closed"]
@@ -36,6 +38,11 @@ class EventData(BaseModel):
     """Base of every event's ``data``: open to additions, strict about what it names."""
 
     model_config = ConfigDict(extra="allow")
+
+    type: ClassVar[str]
+    """The event's type, which is also its routing key: written here only, once per class."""
+    summary: ClassVar[str]
+    """What happened, completing "published when ..." in the docs."""
 
     version: int = Field(
         ge=1, le=MAX_VERSION, description="The aggregate's version after this change."
@@ -110,6 +117,9 @@ class Counter(BaseModel):
 
 
 class AgencyRegistered(EventData):
+    type: ClassVar[str] = "agency.registered"
+    summary: ClassVar[str] = "an agency is created"
+
     agency_id: Id
     code: Code
     name: Name
@@ -121,6 +131,9 @@ class AgencyRegistered(EventData):
 
 
 class AgencyUpdated(EventData):
+    type: ClassVar[str] = "agency.updated"
+    summary: ClassVar[str] = "its name, acronym, kind or contact changes"
+
     agency_id: Id
     code: Code
     name: Name
@@ -131,6 +144,9 @@ class AgencyUpdated(EventData):
 
 
 class AgencyServiceAdded(EventData):
+    type: ClassVar[str] = "agency.service_added"
+    summary: ClassVar[str] = "a service (layanan) is added"
+
     agency_id: Id
     code: Code
     name: Name
@@ -141,6 +157,9 @@ class AgencyServiceAdded(EventData):
 
 
 class AgencyServiceRemoved(EventData):
+    type: ClassVar[str] = "agency.service_removed"
+    summary: ClassVar[str] = "a service (layanan) is removed"
+
     agency_id: Id
     code: Code
     name: Name
@@ -151,6 +170,9 @@ class AgencyServiceRemoved(EventData):
 
 
 class AgencyDeactivated(EventData):
+    type: ClassVar[str] = "agency.deactivated"
+    summary: ClassVar[str] = "it is deactivated (no new MoUs or counters)"
+
     agency_id: Id
     code: Code
     name: Name
@@ -161,6 +183,9 @@ class AgencyDeactivated(EventData):
 
 
 class MouDrafted(EventData):
+    type: ClassVar[str] = "mou.drafted"
+    summary: ClassVar[str] = "an MoU is created with its parties"
+
     mou_id: Id
     number: Name | None = None
     title: Text
@@ -171,6 +196,9 @@ class MouDrafted(EventData):
 
 
 class MouSigningScheduled(EventData):
+    type: ClassVar[str] = "mou.signing_scheduled"
+    summary: ClassVar[str] = "a signing date is set"
+
     mou_id: Id
     number: Name | None = None
     title: Text
@@ -178,6 +206,9 @@ class MouSigningScheduled(EventData):
 
 
 class MouPartySigned(EventData):
+    type: ClassVar[str] = "mou.party_signed"
+    summary: ClassVar[str] = "one party signs"
+
     mou_id: Id
     number: Name | None = None
     title: Text
@@ -187,6 +218,9 @@ class MouPartySigned(EventData):
 
 
 class MouSigned(EventData):
+    type: ClassVar[str] = "mou.signed"
+    summary: ClassVar[str] = "the last party signs: the MoU is in force"
+
     mou_id: Id
     number: Name | None = None
     title: Text
@@ -197,6 +231,9 @@ class MouSigned(EventData):
 
 
 class MouTeamMemberAdded(EventData):
+    type: ClassVar[str] = "mou.team_member_added"
+    summary: ClassVar[str] = "a working-team member is appointed"
+
     mou_id: Id
     number: Name | None = None
     title: Text
@@ -204,6 +241,9 @@ class MouTeamMemberAdded(EventData):
 
 
 class MouTerminated(EventData):
+    type: ClassVar[str] = "mou.terminated"
+    summary: ClassVar[str] = "it ends early"
+
     mou_id: Id
     number: Name | None = None
     title: Text
@@ -213,6 +253,9 @@ class MouTerminated(EventData):
 
 
 class MouExpired(EventData):
+    type: ClassVar[str] = "mou.expired"
+    summary: ClassVar[str] = "its term runs out"
+
     mou_id: Id
     number: Name | None = None
     title: Text
@@ -233,28 +276,46 @@ class MallEventData(EventData):
 
 
 class MallPlanned(MallEventData):
+    type: ClassVar[str] = "mall.planned"
+    summary: ClassVar[str] = "a mall is registered for a region"
+
     address: Text | None = None
     status: MallStatus = "planned"
 
 
 class MallOpened(MallEventData):
+    type: ClassVar[str] = "mall.opened"
+    summary: ClassVar[str] = "it starts serving (soft launch)"
+
     opened_at: datetime
 
 
 class MallInaugurationScheduled(MallEventData):
+    type: ClassVar[str] = "mall.inauguration_scheduled"
+    summary: ClassVar[str] = "an inauguration date is set"
+
     scheduled_for: datetime
 
 
 class MallInaugurated(MallEventData):
+    type: ClassVar[str] = "mall.inaugurated"
+    summary: ClassVar[str] = "it is officially inaugurated"
+
     inaugurated_at: datetime
     inaugurated_by: Name
 
 
 class MallCounterOpened(MallEventData):
+    type: ClassVar[str] = "mall.counter_opened"
+    summary: ClassVar[str] = "an agency's counter opens"
+
     counter: Counter
 
 
 class MallCounterClosed(MallEventData):
+    type: ClassVar[str] = "mall.counter_closed"
+    summary: ClassVar[str] = "an agency's counter closes"
+
     agency_id: Id
     code: Code
     agency_name: Name
@@ -264,6 +325,9 @@ class MallCounterClosed(MallEventData):
 class MallCounterFlagged(MallEventData):
     """A counter stays open but its agency no longer has an MoU in force (or has it again)."""
 
+    type: ClassVar[str] = "mall.counter_flagged"
+    summary: ClassVar[str] = "a counter's agency lost (flagged) or regained its MoU in force"
+
     agency_id: Id
     code: Code
     agency_name: Name
@@ -272,56 +336,42 @@ class MallCounterFlagged(MallEventData):
 
 
 class MallClosed(MallEventData):
+    type: ClassVar[str] = "mall.closed"
+    summary: ClassVar[str] = "it stops operating"
+
     closed_at: datetime
     reason: Text | None = None
 
 
-EVENT_TYPES: dict[str, type[EventData]] = {
-    "agency.registered": AgencyRegistered,
-    "agency.updated": AgencyUpdated,
-    "agency.service_added": AgencyServiceAdded,
-    "agency.service_removed": AgencyServiceRemoved,
-    "agency.deactivated": AgencyDeactivated,
-    "mou.drafted": MouDrafted,
-    "mou.signing_scheduled": MouSigningScheduled,
-    "mou.party_signed": MouPartySigned,
-    "mou.signed": MouSigned,
-    "mou.team_member_added": MouTeamMemberAdded,
-    "mou.terminated": MouTerminated,
-    "mou.expired": MouExpired,
-    "mall.planned": MallPlanned,
-    "mall.opened": MallOpened,
-    "mall.inauguration_scheduled": MallInaugurationScheduled,
-    "mall.inaugurated": MallInaugurated,
-    "mall.counter_opened": MallCounterOpened,
-    "mall.counter_closed": MallCounterClosed,
-    "mall.counter_flagged": MallCounterFlagged,
-    "mall.closed": MallClosed,
-}
+EVENT_MODELS: tuple[type[EventData], ...] = (
+    AgencyRegistered,
+    AgencyUpdated,
+    AgencyServiceAdded,
+    AgencyServiceRemoved,
+    AgencyDeactivated,
+    MouDrafted,
+    MouSigningScheduled,
+    MouPartySigned,
+    MouSigned,
+    MouTeamMemberAdded,
+    MouTerminated,
+    MouExpired,
+    MallPlanned,
+    MallOpened,
+    MallInaugurationScheduled,
+    MallInaugurated,
+    MallCounterOpened,
+    MallCounterClosed,
+    MallCounterFlagged,
+    MallClosed,
+)
+"""Every event's ``data`` model, in the order the contract lists them."""
+
+EVENT_TYPES: dict[str, type[EventData]] = {model.type: model for model in EVENT_MODELS}
 """Every event type, which is also its routing key, mapped to the model of its ``data``."""
 
-EVENT_TYPE_DESCRIPTIONS: dict[str, str] = {
-    "agency.registered": "an agency is created",
-    "agency.updated": "its name, acronym, kind or contact changes",
-    "agency.service_added": "a service (layanan) is added",
-    "agency.service_removed": "a service (layanan) is removed",
-    "agency.deactivated": "it is deactivated (no new MoUs or counters)",
-    "mou.drafted": "an MoU is created with its parties",
-    "mou.signing_scheduled": "a signing date is set",
-    "mou.party_signed": "one party signs",
-    "mou.signed": "the last party signs: the MoU is in force",
-    "mou.team_member_added": "a working-team member is appointed",
-    "mou.terminated": "it ends early",
-    "mou.expired": "its term runs out",
-    "mall.planned": "a mall is registered for a region",
-    "mall.opened": "it starts serving (soft launch)",
-    "mall.inauguration_scheduled": "an inauguration date is set",
-    "mall.inaugurated": "it is officially inaugurated",
-    "mall.counter_opened": "an agency's counter opens",
-    "mall.counter_closed": "an agency's counter closes",
-    "mall.counter_flagged": "a counter's agency lost (flagged) or regained its MoU in force",
-    "mall.closed": "it stops operating",
-}
+EVENT_TYPE_DESCRIPTIONS: dict[str, str] = {model.type: model.summary for model in EVENT_MODELS}
+"""What happened when an event of each type is published, for the docs."""
 
 
 def data_model_for(event_type: str) -> type[EventData]:

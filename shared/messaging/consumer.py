@@ -196,7 +196,7 @@ class EventConsumer:
             return 0.0
         return time.monotonic() - min(self._in_flight.values())
 
-    async def handle_message(self, body: Any, message: RabbitMessage) -> None:
+    async def handle_message(self, message: RabbitMessage) -> None:
         """Settle one message, after every message delivered before it was settled."""
         label_consumer_span(self.service, self.queue.name)
         arrival = next(self._arrivals)

@@ -11,9 +11,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.events.catalogue import (
+    AgencyDeactivated,
     AgencyKind,
+    AgencyRegistered,
     AgencyService,
+    AgencyServiceAdded,
+    AgencyServiceRemoved,
     AgencyStatus,
+    AgencyUpdated,
     data_model_for,
 )
 from shared.events.envelope import CloudEvent
@@ -45,11 +50,11 @@ class KnownAgency(BaseModel):
 
 
 _FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "agency.registered": ("code", "name", "acronym", "kind", "services", "status"),
-    "agency.updated": ("code", "name", "acronym", "kind"),
-    "agency.service_added": ("code", "name", "services"),
-    "agency.service_removed": ("code", "name", "services"),
-    "agency.deactivated": ("code", "name"),
+    AgencyRegistered.type: ("code", "name", "acronym", "kind", "services", "status"),
+    AgencyUpdated.type: ("code", "name", "acronym", "kind"),
+    AgencyServiceAdded.type: ("code", "name", "services"),
+    AgencyServiceRemoved.type: ("code", "name", "services"),
+    AgencyDeactivated.type: ("code", "name"),
 }
 
 
@@ -78,7 +83,7 @@ class AgencyDirectory:
             return
         data = data_model_for(event.type).model_validate(event.data).model_dump(mode="json")
         state: dict[str, Any] = {f: data[f] for f in fields if f in data}
-        if event.type == "agency.deactivated":
+        if event.type == AgencyDeactivated.type:
             state["status"] = "inactive"
         state["version"] = data["version"]
         await upsert_if_newer(self._collection, data["agency_id"], state)

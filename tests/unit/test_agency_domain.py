@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from services.agency.domain import Agency
+from services.agency.domain import Agency, AgencyChanges
 from shared.errors import Conflict, InvalidTransition, NotFound, PreconditionFailed, RuleViolated
 from shared.events.catalogue import AgencyService
 
@@ -82,7 +83,7 @@ def test_removing_a_service_records_it_and_what_remains() -> None:
 
 def test_an_update_records_only_the_fields_that_changed() -> None:
     agency = _registered()
-    changed = agency.update({"name": "Kementerian Hukum", "kind": "ministry"})
+    changed = agency.update(AgencyChanges(name="Kementerian Hukum", kind="ministry"))
     assert changed == ["name"]
     [event] = agency.collect_events()
     assert event.type == "agency.updated"
@@ -92,19 +93,34 @@ def test_an_update_records_only_the_fields_that_changed() -> None:
 
 def test_an_update_that_changes_nothing_records_nothing_and_keeps_the_version() -> None:
     agency = _registered()
-    assert agency.update({"name": agency.name}) == []
+    assert agency.update(AgencyChanges(name=agency.name)) == []
     assert agency.collect_events() == []
     assert agency.version == 1
 
 
-def test_an_update_cannot_blank_the_name_or_invent_a_kind() -> None:
+def test_an_update_cannot_blank_the_name_or_remove_the_kind() -> None:
     agency = _registered()
     with pytest.raises(RuleViolated) as blank:
-        agency.update({"name": None})
+        agency.update(AgencyChanges(name=None))
     assert blank.value.field == "name"
     with pytest.raises(RuleViolated) as kind:
-        agency.update({"kind": "club"})
+        agency.update(AgencyChanges(kind=None))
     assert kind.value.field == "kind"
+
+
+def test_the_changes_of_an_update_name_only_known_fields_and_kinds() -> None:
+    with pytest.raises(ValidationError):
+        AgencyChanges.model_validate({"kind": "club"})
+    with pytest.raises(ValidationError):
+        AgencyChanges.model_validate({"code": "OTHER"})
+
+
+def test_an_acronym_given_as_none_is_removed_and_one_not_given_is_kept() -> None:
+    agency = _registered(acronym="KUMHAM")
+    assert agency.update(AgencyChanges(name="Kementerian Hukum")) == ["name"]
+    assert agency.acronym == "KUMHAM"
+    assert agency.update(AgencyChanges(acronym=None)) == ["acronym"]
+    assert agency.acronym is None
 
 
 def test_a_deactivated_agency_cannot_be_deactivated_again_or_offer_new_services() -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.mou.domain import Mou
+from services.mou.domain import Mou, MouChanges
 from shared.errors import Conflict, InvalidTransition, PreconditionFailed, RuleViolated
 from shared.events.catalogue import EVENT_TYPES
 
@@ -142,7 +142,9 @@ def test_a_blank_title_is_refused() -> None:
 
 def test_a_draft_can_change_its_parties_keeping_those_who_stay() -> None:
     mou = _draft(PANRB, DAGRI)
-    changed = mou.revise({"parties": [PANRB.agency_id, PLN.agency_id, POLRI.agency_id]}, DIRECTORY)
+    changed = mou.revise(
+        MouChanges(parties=[PANRB.agency_id, PLN.agency_id, POLRI.agency_id]), DIRECTORY
+    )
     assert changed == ["parties"]
     assert [p.code for p in mou.parties] == ["KEMENPANRB", "PLN", "POLRI"]
     assert mou.version == 2
@@ -152,25 +154,35 @@ def test_a_draft_can_change_its_parties_keeping_those_who_stay() -> None:
 def test_revising_a_draft_applies_the_same_rules_to_the_new_parties() -> None:
     mou = _draft(PANRB, DAGRI)
     with pytest.raises(RuleViolated) as refused:
-        mou.revise({"parties": [PANRB.agency_id, GONE.agency_id]}, DIRECTORY)
+        mou.revise(MouChanges(parties=[PANRB.agency_id, GONE.agency_id]), DIRECTORY)
     assert refused.value.field == "parties.1.agency_id"
     with pytest.raises(RuleViolated):
-        mou.revise({"parties": [PANRB.agency_id]}, DIRECTORY)
+        mou.revise(MouChanges(parties=[PANRB.agency_id]), DIRECTORY)
     assert [p.code for p in mou.parties] == ["KEMENPANRB", "KEMENDAGRI"]
     assert mou.version == 1
 
 
 def test_revising_with_what_is_already_there_changes_nothing() -> None:
     mou = _draft(PANRB, DAGRI)
-    assert mou.revise({"title": TITLE, "parties": [PANRB.agency_id, DAGRI.agency_id]}, {}) == []
+    assert mou.revise(MouChanges(title=TITLE, parties=[PANRB.agency_id, DAGRI.agency_id]), {}) == []
     assert mou.version == 1
 
 
 def test_the_term_is_checked_against_the_values_after_the_change() -> None:
     mou = _draft(valid_from=date(2022, 7, 1))
     with pytest.raises(RuleViolated) as refused:
-        mou.revise({"valid_until": date(2022, 6, 30)}, DIRECTORY)
+        mou.revise(MouChanges(valid_until=date(2022, 6, 30)), DIRECTORY)
     assert refused.value.field == "valid_until"
+
+
+def test_a_revision_cannot_remove_the_title_or_the_parties_but_may_remove_the_number() -> None:
+    mou = _draft(PANRB, DAGRI, number="1/NK/2022")
+    for removed in ("title", "parties"):
+        with pytest.raises(RuleViolated) as refused:
+            mou.revise(MouChanges.model_validate({removed: None}), DIRECTORY)
+        assert refused.value.field == removed
+    assert mou.revise(MouChanges(number=None), DIRECTORY) == ["number"]
+    assert mou.number is None
 
 
 def test_parties_are_locked_once_the_first_party_has_signed() -> None:
@@ -178,7 +190,7 @@ def test_parties_are_locked_once_the_first_party_has_signed() -> None:
     _sign(mou, PANRB)
     assert mou.status == "signing"
     with pytest.raises(InvalidTransition) as refused:
-        mou.revise({"parties": [PANRB.agency_id, DAGRI.agency_id]}, DIRECTORY)
+        mou.revise(MouChanges(parties=[PANRB.agency_id, DAGRI.agency_id]), DIRECTORY)
     assert refused.value.extensions["current_state"] == "signing"
 
 
@@ -186,7 +198,7 @@ def test_a_party_with_working_team_members_cannot_be_dropped_from_the_draft() ->
     mou = _draft(PANRB, DAGRI, POLRI)
     mou.appoint_team_member(POLRI.agency_id, name="Kombes A", role="Anggota", agency=POLRI)
     with pytest.raises(Conflict):
-        mou.revise({"parties": [PANRB.agency_id, DAGRI.agency_id]}, DIRECTORY)
+        mou.revise(MouChanges(parties=[PANRB.agency_id, DAGRI.agency_id]), DIRECTORY)
 
 
 # --- scheduling -------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def _event(**overrides: Any) -> dict[str, Any]:
 
 
 async def _deliver(consumer: EventConsumer, message: FakeMessage) -> FakeMessage:
-    await consumer.handle_message(message.body, message)  # type: ignore[arg-type]
+    await consumer.handle_message(message)  # type: ignore[arg-type]
     return message
 
 

@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES, event_source
+from shared.domain import Aggregate, new_timestamps
+from shared.events.catalogue import (
+    EVENT_MODELS,
+    EVENT_TYPE_DESCRIPTIONS,
+    EVENT_TYPES,
+    AgencyDeactivated,
+    EventData,
+    event_source,
+)
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import is_valid_pattern, topic_matches
 from shared.events.schema import event_schema
@@ -26,6 +34,34 @@ CONTRACT_TYPES = {
 def test_the_catalogue_has_a_model_for_every_type_in_the_contract() -> None:
     assert set(EVENT_TYPES) >= CONTRACT_TYPES
     assert set(EVENT_TYPE_DESCRIPTIONS) == set(EVENT_TYPES)
+
+
+def _models_naming_a_type(base: type[EventData]) -> list[type[EventData]]:
+    found = [base] if "type" in vars(base) else []
+    for subclass in base.__subclasses__():
+        found += _models_naming_a_type(subclass)
+    return found
+
+
+def test_each_event_class_names_one_type_and_the_catalogue_holds_every_such_class() -> None:
+    assert sorted(_models_naming_a_type(EventData), key=str) == sorted(EVENT_MODELS, key=str)
+    assert len({model.type for model in EVENT_MODELS}) == len(EVENT_MODELS)
+    assert all(EVENT_TYPES[model.type] is model for model in EVENT_MODELS)
+
+
+def test_the_type_a_class_names_stays_out_of_its_data() -> None:
+    data = AgencyDeactivated(agency_id="agc_1", version=2, code="KEMENPANRB", name="KemenPANRB")
+    assert "type" not in data.model_dump(mode="json")
+    assert "type" not in AgencyDeactivated.model_json_schema()["properties"]
+
+
+def test_an_aggregate_records_the_type_its_event_class_names() -> None:
+    aggregate = Aggregate(id="agc_1", **new_timestamps())
+    aggregate.record(
+        AgencyDeactivated(agency_id="agc_1", version=2, code="KEMENPANRB", name="KemenPANRB")
+    )
+    [recorded] = aggregate.collect_events()
+    assert recorded.type == "agency.deactivated"
 
 
 def test_every_event_type_has_a_json_schema_fixing_type_and_source() -> None:
