@@ -24,7 +24,8 @@ from shared.events.catalogue import MAX_SERVICES, MallStatus
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
-from shared.http.pagination import Page, PageRequest, page_request
+from shared.http.pagination import page_request
+from shared.pagination import Page, PageRequest
 
 router = APIRouter(prefix="/malls", tags=["malls"])
 write = Depends(require_scope("mall:write"))

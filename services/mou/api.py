@@ -26,7 +26,8 @@ from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
 from shared.http.fields import omittable_not_null
-from shared.http.pagination import Page, PageRequest, page_request
+from shared.http.pagination import page_request
+from shared.pagination import Page, PageRequest
 
 router = APIRouter(prefix="/mous", tags=["mous"])
 write = Depends(require_scope("mou:write"))

@@ -26,7 +26,7 @@ from shared.background import wait_for_signal
 from shared.clock import UtcDateTime
 from shared.errors import DomainError
 from shared.events.patterns import matches_any
-from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 router = APIRouter(prefix="/events", tags=["event log"])
 
