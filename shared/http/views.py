@@ -34,7 +34,10 @@ class ResourceView(BaseModel):
 
 
 def page_of(view: type[V], page: Page[A]) -> Page[V]:
-    """``page`` with each aggregate shown as ``view``."""
+    """``page`` with each aggregate shown as ``view``.
+
+    ``Page[view]``, the concrete class: it is what the route declares and FastAPI checks.
+    """
     return Page[view](  # type: ignore[valid-type]
         items=[view.from_aggregate(item) for item in page.items], next_cursor=page.next_cursor
     )
