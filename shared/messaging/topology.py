@@ -46,7 +46,7 @@ class ConsumerQueue:
     """A consumer's durable queue on ``mpp.events`` and its dead-letter queue.
 
     Args:
-        name: ``<service>.<purpose>``, e.g. ``mou.agency_projection``.
+        name: ``<service>.<purpose>``, e.g. ``mou.agencies``.
         bindings: topic patterns on ``mpp.events`` (``agency.#``, ``mou.signed``, ``#``).
         delivery_limit: failed deliveries after which a message is dead-lettered.
     """
