@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +28,12 @@ from shared.messaging.connection import (
     failover_broker,
     redact,
 )
-from shared.messaging.consumer import EventConsumer
+from shared.messaging.consumer import Consumption, EventConsumer
 from shared.messaging.identity import configure_identities
 from shared.messaging.publisher import EventPublisher, amqp_user
 from shared.messaging.topology import (
     EVENTS_EXCHANGE,
+    ConsumerQueue,
     declare_consumer_queue,
     declare_events_exchange,
 )
@@ -139,6 +140,23 @@ class ServiceRuntime:
     def add_consumer(self, consumer: EventConsumer) -> None:
         consumer.subscribe(self.broker)
         self.consumers.append(consumer)
+
+    def consume(self, consumptions: Iterable[Consumption]) -> None:
+        """Consume each queue: from this service, into its database, with its delivery limit."""
+        for consumption in consumptions:
+            queue = ConsumerQueue(
+                consumption.queue,
+                bindings=consumption.bindings,
+                delivery_limit=self.settings.consumer_delivery_limit,
+            )
+            self.add_consumer(
+                EventConsumer(
+                    service=self.name,
+                    queue=queue,
+                    db=self.storage.db,
+                    handlers=consumption.handlers,
+                )
+            )
 
     def document_publications(self, prefix: str) -> None:
         """Describe the events this service publishes in its AsyncAPI document."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +98,17 @@ class ServiceSettings(BaseSettings):
     http_body_timeout_seconds: float = Field(
         default=15.0, gt=0, description="A request body that takes longer to arrive gets 408."
     )
+
+    @classmethod
+    def of(cls, settings: ServiceSettings | None) -> Self:
+        """``settings`` as this service's settings: the shared ones as given, the service's
+        own from the environment (or their defaults). Tests and ``build_app`` callers pass
+        plain ``ServiceSettings``; each service reads its subclass through this."""
+        if settings is None:
+            return cls()
+        if isinstance(settings, cls):
+            return settings
+        return cls(**settings.model_dump())
 
     @model_validator(mode="after")
     def _api_key_long_enough(self) -> ServiceSettings:

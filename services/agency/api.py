@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.agency import views
 from services.agency.commands import (
     AddService,
     DeactivateAgency,
@@ -27,7 +28,9 @@ from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
 from shared.http.fields import omittable_not_null, refuse_null
-from shared.http.pagination import Page, PageRequest, page_request
+from shared.http.pagination import page_request
+from shared.http.views import page_of
+from shared.pagination import Page, PageRequest
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 write = Depends(require_scope("agency:write"))
@@ -82,11 +85,11 @@ def _agencies(request: Request) -> AgencyRepository:
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def register_agency(
     body: AgencyCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
-) -> Agency:
+) -> views.Agency:
     """Register an agency; publishes `agency.registered`."""
     agency: Agency = await bus.handle(RegisterAgency(**body.model_dump()))
     response.headers["Location"] = str(request.url_for("get_agency", agency_id=agency.id))
-    return with_etag(response, agency)
+    return views.Agency.from_aggregate(with_etag(response, agency))
 
 
 @router.get("")
@@ -97,15 +100,16 @@ async def list_agencies(
     q: str | None = Query(None, max_length=100, description="Part of the code, name or acronym."),
     page: PageRequest = Depends(page_request),
     agencies: AgencyRepository = Depends(_agencies),
-) -> Page[Agency]:
-    return await agencies.list(AgencyFilter(kind=kind, status=status, code=code, q=q), page)
+) -> Page[views.Agency]:
+    found = await agencies.list(AgencyFilter(kind=kind, status=status, code=code, q=q), page)
+    return page_of(views.Agency, found)
 
 
 @router.get("/{agency_id}", name="get_agency")
 async def get_agency(
     agency_id: str, response: Response, agencies: AgencyRepository = Depends(_agencies)
-) -> Agency:
-    return with_etag(response, await agencies.get(agency_id))
+) -> views.Agency:
+    return views.Agency.from_aggregate(with_etag(response, await agencies.get(agency_id)))
 
 
 @router.patch("/{agency_id}", dependencies=[write])
@@ -115,14 +119,14 @@ async def update_agency(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Agency:
+) -> views.Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
     command = UpdateAgency(
         agency_id=agency_id,
         changes=AgencyChanges.model_validate(body.model_dump(exclude_unset=True)),
         expected_version=expected_version,
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{agency_id}/services", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -132,14 +136,14 @@ async def add_service(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Agency:
+) -> views.Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
     command = AddService(
         agency_id=agency_id,
         service=AgencyService(code=body.code, name=body.name),
         expected_version=expected_version,
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.delete("/{agency_id}/services/{code}", dependencies=[write])
@@ -149,12 +153,12 @@ async def remove_service(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Agency:
+) -> views.Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
     command = RemoveService(
         agency_id=agency_id, service_code=code, expected_version=expected_version
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{agency_id}/deactivate", dependencies=[write])
@@ -164,11 +168,11 @@ async def deactivate_agency(
     body: Deactivation | None = None,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Agency:
+) -> views.Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
     command = DeactivateAgency(
         agency_id=agency_id,
         reason=body.reason if body else None,
         expected_version=expected_version,
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from services.agency.domain import Agency, AgencyFilter
-from shared.http.pagination import Page, PageRequest, fetch_page
 from shared.outbox import AggregateStore
+from shared.pagination import Page, PageRequest, fetch_page
 from shared.repository import Repository, from_document
 from shared.storage import ASCENDING
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.mall import views
 from services.mall.commands import (
     CloseCounter,
     CloseMall,
@@ -24,7 +25,9 @@ from shared.events.catalogue import MAX_SERVICES, MallStatus
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
-from shared.http.pagination import Page, PageRequest, page_request
+from shared.http.pagination import page_request
+from shared.http.views import page_of
+from shared.pagination import Page, PageRequest
 
 router = APIRouter(prefix="/malls", tags=["malls"])
 write = Depends(require_scope("mall:write"))
@@ -121,7 +124,7 @@ def _malls(request: Request) -> MallRepository:
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def plan_mall(
     body: MallCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
-) -> Mall:
+) -> views.Mall:
     """Register a planned mall for a regency or city; publishes `mall.planned`.
 
     At most one mall that is not closed per regency (409).
@@ -137,7 +140,7 @@ async def plan_mall(
         )
     )
     response.headers["Location"] = str(request.url_for("get_mall", mall_id=mall.id))
-    return with_etag(response, mall)
+    return views.Mall.from_aggregate(with_etag(response, mall))
 
 
 @router.get("")
@@ -151,9 +154,9 @@ async def list_malls(
     ),
     page: PageRequest = Depends(page_request),
     malls: MallRepository = Depends(_malls),
-) -> Page[Mall]:
+) -> Page[views.Mall]:
     filters = MallFilter(status=status, province_code=province_code, regency_code=regency_code)
-    return await malls.list(filters, page)
+    return page_of(views.Mall, await malls.list(filters, page))
 
 
 @router.get("/stats")
@@ -166,8 +169,8 @@ async def mall_stats(malls: MallRepository = Depends(_malls)) -> MallStats:
 @router.get("/{mall_id}", name="get_mall")
 async def get_mall(
     mall_id: str, response: Response, malls: MallRepository = Depends(_malls)
-) -> Mall:
-    return with_etag(response, await malls.get(mall_id))
+) -> views.Mall:
+    return views.Mall.from_aggregate(with_etag(response, await malls.get(mall_id)))
 
 
 @router.post("/{mall_id}/open", dependencies=[write])
@@ -177,14 +180,14 @@ async def open_mall(
     body: Opening | None = None,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mall:
+) -> views.Mall:
     """A planned mall starts serving (soft launch); publishes `mall.opened`."""
     command = OpenMall(
         mall_id=mall_id,
         opened_at=body.opened_at if body else None,
         expected_version=expected_version,
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mall_id}/inauguration", dependencies=[write])
@@ -194,12 +197,12 @@ async def schedule_inauguration(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mall:
+) -> views.Mall:
     """Set or move the inauguration date; publishes `mall.inauguration_scheduled`."""
     command = ScheduleInauguration(
         mall_id=mall_id, scheduled_for=body.scheduled_for, expected_version=expected_version
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mall_id}/inaugurate", dependencies=[write])
@@ -209,7 +212,7 @@ async def inaugurate_mall(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mall:
+) -> views.Mall:
     """Record the official inauguration (peresmian); publishes `mall.inaugurated`."""
     command = InaugurateMall(
         mall_id=mall_id,
@@ -217,7 +220,7 @@ async def inaugurate_mall(
         inaugurated_by=body.inaugurated_by,
         expected_version=expected_version,
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mall_id}/counters", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -227,7 +230,7 @@ async def open_counter(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mall:
+) -> views.Mall:
     """An agency opens its counter (gerai); publishes `mall.counter_opened`.
 
     An agency that is not a local government needs to be a party to an MoU in force (409).
@@ -239,7 +242,7 @@ async def open_counter(
         opened_at=body.opened_at,
         expected_version=expected_version,
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.delete("/{mall_id}/counters/{agency_id}", dependencies=[write])
@@ -249,10 +252,10 @@ async def close_counter(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mall:
+) -> views.Mall:
     """The agency's counter closes; publishes `mall.counter_closed`."""
     command = CloseCounter(mall_id=mall_id, agency_id=agency_id, expected_version=expected_version)
-    return with_etag(response, await bus.handle(command))
+    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mall_id}/close", dependencies=[write])
@@ -262,9 +265,9 @@ async def close_mall(
     body: Closure | None = None,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mall:
+) -> views.Mall:
     """It stops operating; publishes `mall.closed`. Its regency may then get a new mall."""
     command = CloseMall(
         mall_id=mall_id, reason=body.reason if body else None, expected_version=expected_version
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))

@@ -18,7 +18,7 @@ from services.mall.commands import (
     PlanMall,
     ScheduleInauguration,
 )
-from services.mall.consumers import add_consumers
+from services.mall.consumers import CounterFlags, consumers
 from services.mall.dashboard import DashboardSettings
 from services.mall.dashboard import router as dashboard_router
 from services.mall.programme_api import router as programme_router
@@ -43,7 +43,8 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
     mous = MouRegister(runtime.storage.db)
     runtime.setup.extend([malls.ensure_indexes, agencies.ensure_indexes, mous.ensure_indexes])
     runtime.document_publications(SERVICE)
-    flags = add_consumers(runtime, malls=malls, agencies=agencies, mous=mous)
+    flags = CounterFlags(malls, agencies, mous)
+    runtime.consume(consumers(agencies, flags))
 
     bus = CommandBus(
         {

@@ -4,19 +4,14 @@
 
 from __future__ import annotations
 
-from services.mall import SERVICE
 from services.mall.handlers import reconcile_counter_flags
 from services.mall.projections import MOU_EVENT_TYPES, MouRegister
 from services.mall.repository import MallRepository
 from shared.events.catalogue import AgencyUpdated, MouExpired, MouTerminated
 from shared.events.envelope import CloudEvent
-from shared.messaging.consumer import EventConsumer
-from shared.messaging.topology import ConsumerQueue
-from shared.projections.agencies import AgencyDirectory
-from shared.runtime import ServiceRuntime
-
-AGENCY_QUEUE = "mall.agencies"
-MOU_QUEUE = "mall.mous"
+from shared.messaging.consumer import Consumption
+from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE
+from shared.projections.agencies import AGENCY_BINDINGS, AgencyDirectory
 
 
 class CounterFlags:
@@ -56,31 +51,18 @@ class CounterFlags:
             )
 
 
-def add_consumers(
-    runtime: ServiceRuntime,
-    *,
-    malls: MallRepository,
-    agencies: AgencyDirectory,
-    mous: MouRegister,
-) -> CounterFlags:
-    """Register the two consumers with ``runtime``."""
-    flags = CounterFlags(malls, agencies, mous)
-    limit = runtime.settings.consumer_delivery_limit
-    runtime.add_consumer(
-        EventConsumer(
-            service=SERVICE,
-            queue=ConsumerQueue(AGENCY_QUEUE, bindings=("agency.#",), delivery_limit=limit),
-            db=runtime.storage.db,
+def consumers(agencies: AgencyDirectory, flags: CounterFlags) -> list[Consumption]:
+    """The agency directory and MoU register, each re-checking counter flags as it changes."""
+    return [
+        Consumption(
+            MALL_AGENCIES_QUEUE,
+            AGENCY_BINDINGS,
             # Dicts keep order: the directory is updated before the flags are re-checked.
-            handlers={**agencies.handlers(), "agency.updated": flags.on_agency_updated},
-        )
-    )
-    runtime.add_consumer(
-        EventConsumer(
-            service=SERVICE,
-            queue=ConsumerQueue(MOU_QUEUE, bindings=MOU_EVENT_TYPES, delivery_limit=limit),
-            db=runtime.storage.db,
-            handlers={pattern: flags.on_mou_event for pattern in MOU_EVENT_TYPES},
-        )
-    )
-    return flags
+            {**agencies.handlers(), "agency.updated": flags.on_agency_updated},
+        ),
+        Consumption(
+            MALL_MOUS_QUEUE,
+            MOU_EVENT_TYPES,
+            {event_type: flags.on_mou_event for event_type in MOU_EVENT_TYPES},
+        ),
+    ]

@@ -17,8 +17,8 @@ from services.mall.domain import STATUSES, Mall, MallFilter
 from services.mall.regions import PROVINCES
 from services.mall.stats import DatedMall, ProvinceCoverage, coverage
 from shared.events.envelope import CloudEvent
-from shared.http.pagination import Page, PageRequest, fetch_page
 from shared.outbox import AggregateStore
+from shared.pagination import Page, PageRequest, fetch_page
 from shared.repository import Repository, from_document
 from shared.storage import ASCENDING
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.mou import views
 from services.mou.commands import (
     AppointTeamMember,
     DraftMou,
@@ -26,7 +27,9 @@ from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
 from shared.http.deps import command_bus, with_etag
 from shared.http.fields import omittable_not_null
-from shared.http.pagination import Page, PageRequest, page_request
+from shared.http.pagination import page_request
+from shared.http.views import page_of
+from shared.pagination import Page, PageRequest
 
 router = APIRouter(prefix="/mous", tags=["mous"])
 write = Depends(require_scope("mou:write"))
@@ -131,7 +134,7 @@ def _mous(request: Request) -> MouRepository:
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def draft_mou(
     body: MouCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
-) -> Mou:
+) -> views.Mou:
     """Draft an MoU between known, active agencies; publishes `mou.drafted`."""
     command = DraftMou(
         title=body.title,
@@ -142,7 +145,7 @@ async def draft_mou(
     )
     mou: Mou = await bus.handle(command)
     response.headers["Location"] = str(request.url_for("get_mou", mou_id=mou.id))
-    return with_etag(response, mou)
+    return views.Mou.from_aggregate(with_etag(response, mou))
 
 
 @router.get("")
@@ -153,14 +156,16 @@ async def list_mous(
     ),
     page: PageRequest = Depends(page_request),
     mous: MouRepository = Depends(_mous),
-) -> Page[Mou]:
-    return await mous.list(MouFilter(status=status, party=party), page)
+) -> Page[views.Mou]:
+    return page_of(views.Mou, await mous.list(MouFilter(status=status, party=party), page))
 
 
 @router.get("/{mou_id}", name="get_mou")
-async def get_mou(mou_id: str, response: Response, mous: MouRepository = Depends(_mous)) -> Mou:
+async def get_mou(
+    mou_id: str, response: Response, mous: MouRepository = Depends(_mous)
+) -> views.Mou:
     """The MoU with every party's signature state (`signed_at` null: not signed yet)."""
-    return with_etag(response, await mous.get(mou_id))
+    return views.Mou.from_aggregate(with_etag(response, await mous.get(mou_id)))
 
 
 @router.patch("/{mou_id}", dependencies=[write])
@@ -170,7 +175,7 @@ async def revise_mou(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mou:
+) -> views.Mou:
     """Change a draft's title, number, parties or term (409 once signing has begun)."""
     changes = body.model_dump(exclude_unset=True)
     if "parties" in changes and body.parties is not None:
@@ -182,7 +187,7 @@ async def revise_mou(
         changes=MouChanges.model_validate(changes),
         expected_version=expected_version,
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mou_id}/schedule", dependencies=[write])
@@ -192,12 +197,12 @@ async def schedule_signing(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mou:
+) -> views.Mou:
     """Set or move the signing date; publishes `mou.signing_scheduled`."""
     command = ScheduleSigning(
         mou_id=mou_id, signing_at=body.signing_at, expected_version=expected_version
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mou_id}/signatures", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -207,10 +212,10 @@ async def sign_mou(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mou:
+) -> views.Mou:
     """A party signs; publishes `mou.party_signed`, and `mou.signed` when it is the last."""
     command = SignMou(mou_id=mou_id, **body.model_dump(), expected_version=expected_version)
-    return with_etag(response, await bus.handle(command))
+    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mou_id}/team-members", status_code=status.HTTP_201_CREATED, dependencies=[write])
@@ -220,12 +225,12 @@ async def appoint_team_member(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mou:
+) -> views.Mou:
     """Appoint a working-team member from a party; publishes `mou.team_member_added`."""
     command = AppointTeamMember(
         mou_id=mou_id, **body.model_dump(), expected_version=expected_version
     )
-    return with_etag(response, await bus.handle(command))
+    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
 
 
 @router.post("/{mou_id}/terminate", dependencies=[write])
@@ -235,7 +240,7 @@ async def terminate_mou(
     response: Response,
     expected_version: ExpectedVersion = Depends(if_match_version),
     bus: CommandBus = Depends(command_bus),
-) -> Mou:
+) -> views.Mou:
     """End the MoU early, with a reason; publishes `mou.terminated`."""
     command = TerminateMou(mou_id=mou_id, reason=body.reason, expected_version=expected_version)
-    return with_etag(response, await bus.handle(command))
+    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))

@@ -17,7 +17,7 @@ from services.mou.commands import (
     SignMou,
     TerminateMou,
 )
-from services.mou.consumers import agency_projection
+from services.mou.consumers import consumers
 from services.mou.programme_metrics import record_mou_figures
 from services.mou.repository import COLLECTION, MouRepository
 from services.mou.settings import MouSettings
@@ -42,7 +42,7 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
     runtime.setup.append(mous.ensure_indexes)
     runtime.setup.append(agencies.ensure_indexes)
     runtime.document_publications(SERVICE)
-    runtime.add_consumer(agency_projection(runtime, agencies))
+    runtime.consume(consumers(agencies))
 
     async def expire_due(today: date | None = None) -> list[str]:
         return await handlers.expire_due_mous(mous, today)

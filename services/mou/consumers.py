@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from services.mou import SERVICE
-from shared.messaging.consumer import EventConsumer
-from shared.messaging.topology import ConsumerQueue
-from shared.projections.agencies import AgencyDirectory
-from shared.runtime import ServiceRuntime
-
-AGENCIES_QUEUE = "mou.agencies"
+from shared.messaging.consumer import Consumption
+from shared.messaging.topology import MOU_AGENCIES_QUEUE
+from shared.projections.agencies import AGENCY_BINDINGS, AgencyDirectory
 
 
-def agency_projection(runtime: ServiceRuntime, directory: AgencyDirectory) -> EventConsumer:
+def consumers(directory: AgencyDirectory) -> list[Consumption]:
     """Keeps ``directory`` up to date from ``agency.#`` on the queue ``mou.agencies``."""
-    return EventConsumer(
-        service=SERVICE,
-        queue=ConsumerQueue(
-            AGENCIES_QUEUE,
-            bindings=("agency.#",),
-            delivery_limit=runtime.settings.consumer_delivery_limit,
-        ),
-        db=runtime.storage.db,
-        handlers=directory.handlers(),
-    )
+    return [Consumption(MOU_AGENCIES_QUEUE, AGENCY_BINDINGS, directory.handlers())]

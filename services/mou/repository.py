@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from services.mou.domain import Mou, MouFilter
-from shared.http.pagination import Page, PageRequest, fetch_page
 from shared.outbox import AggregateStore
+from shared.pagination import Page, PageRequest, fetch_page
 from shared.repository import Repository, from_document
 from shared.storage import ASCENDING
 

@@ -13,12 +13,3 @@ class MouSettings(ServiceSettings):
     mou_expiry_interval_seconds: float = Field(
         default=60.0, gt=0, description="Pause between two searches for MoUs to expire."
     )
-
-    @classmethod
-    def of(cls, settings: ServiceSettings | None) -> MouSettings:
-        """``settings`` as MoU settings (the shared ones given, the MoU ones from the env)."""
-        if settings is None:
-            return cls()
-        if isinstance(settings, cls):
-            return settings
-        return cls(**settings.model_dump())

@@ -35,7 +35,8 @@ from shared.clock import UtcDateTime, utcnow
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version, set_etag
 from shared.http.deps import command_bus
-from shared.http.pagination import Page, PageRequest, page_request
+from shared.http.pagination import page_request
+from shared.pagination import Page, PageRequest
 
 admin = Depends(require_scope("notify:admin"))
 Pattern = Annotated[str, Field(max_length=255)]

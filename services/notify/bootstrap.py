@@ -37,7 +37,7 @@ from services.notify.metrics import (
 )
 from services.notify.repository import HealthStore, SubscriptionRepository
 from services.notify.retry import RetryPolicy
-from services.notify.settings import NotifySettings, notify_settings_from
+from services.notify.settings import NotifySettings
 from services.notify.topology import DELAY_PREFIX, log_stream_arguments, subscription_queue_name
 from services.notify.webhook_client import build_webhook_client
 from services.notify.webhook_docs import describe_webhooks
@@ -69,7 +69,7 @@ def build_app(
         egress: where webhooks may go; by default what ``WEBHOOK_ALLOWED_NETWORKS`` allows
             (tests give a policy with its own resolver).
     """
-    config = notify_settings_from(settings)
+    config = NotifySettings.of(settings)
     egress = egress or EgressPolicy.from_settings(config)
     box = SecretBox.from_keys(
         config.mpp_secret_keys.get_secret_value() if config.mpp_secret_keys else None

@@ -30,8 +30,8 @@ from pydantic import BaseModel, Field
 
 from shared.clock import UtcDateTime, utcnow
 from shared.errors import NotFound
-from shared.http.pagination import Page, PageRequest, decode_cursor, encode_cursor
 from shared.logging import get_logger
+from shared.pagination import Page, PageRequest, decode_cursor, encode_cursor
 from shared.storage import ASCENDING, Database
 
 log = get_logger(__name__)

@@ -20,9 +20,9 @@ from shared.clock import UtcDateTime, utcnow
 from shared.errors import RuleViolated
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import is_valid_pattern, matches_any
-from shared.http.numbers import is_client_int
 from shared.messaging.consumer import parse_event
 from shared.messaging.identity import believed, publisher_of
+from shared.numbers import is_client_int
 
 MAX_PATTERN_LENGTH = 255
 MAX_PATTERNS = 50

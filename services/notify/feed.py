@@ -26,7 +26,8 @@ from shared.background import wait_for_signal
 from shared.clock import UtcDateTime
 from shared.errors import DomainError
 from shared.events.patterns import matches_any
-from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.http.problems import Problem, answered_as
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 router = APIRouter(prefix="/events", tags=["event log"])
 
@@ -35,11 +36,11 @@ RECONNECT_MILLISECONDS = 2000
 MAX_QUERY_CHARS = 2000
 
 
+@answered_as(
+    Problem(503, "too-many-streams", "Too many open streams", lambda _: {"Retry-After": "5"})
+)
 class TooManyStreams(DomainError):
-    status = 503
-    slug = "too-many-streams"
-    title = "Too many open streams"
-    headers = {"Retry-After": "5"}
+    """This replica already serves as many streams as it may."""
 
 
 @dataclass

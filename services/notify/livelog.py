@@ -20,8 +20,8 @@ from services.notify.broker import NotifyBroker, StreamStart, stream_position
 from services.notify.eventlog import DedupeWindow, EventLogFilter, LoggedEvent, parse_position
 from services.notify.metrics import EVENTS_LOGGED, LOG_SKIPPED
 from services.notify.topology import LOG_STREAM
-from shared.http.pagination import Page, decode_cursor, encode_cursor
 from shared.logging import get_logger
+from shared.pagination import Page, decode_cursor, encode_cursor
 
 log = get_logger(__name__)
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 from services.notify.domain import UNREADABLE_SECRET, Subscription, SubscriptionFilter
 from shared.clock import UtcDateTime
 from shared.errors import ConcurrentModification
-from shared.http.pagination import Page, PageRequest, fetch_page
 from shared.logging import get_logger
 from shared.outbox import AggregateStore
+from shared.pagination import Page, PageRequest, fetch_page
 from shared.repository import Repository, from_document, to_document
 from shared.secrets import SecretBox, SecretUnreadable
 from shared.storage import ASCENDING, Database, ReturnDocument

@@ -155,12 +155,3 @@ class NotifySettings(ServiceSettings):
     @property
     def retry_schedule(self) -> tuple[float, ...]:
         return parse_schedule(self.webhook_retry_schedule)
-
-
-def notify_settings_from(settings: ServiceSettings | None) -> NotifySettings:
-    """``settings`` as notify settings (a plain ``ServiceSettings`` gets notify's defaults)."""
-    if settings is None:
-        return NotifySettings()
-    if isinstance(settings, NotifySettings):
-        return settings
-    return NotifySettings(**settings.model_dump())

@@ -20,12 +20,16 @@ from typing import Any
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 
-from shared.messaging.topology import DEAD_LETTER_EXCHANGE_NAME, EVENTS_EXCHANGE_NAME
+from shared.messaging.topology import (
+    DEAD_LETTER_EXCHANGE_NAME,
+    EVENTS_EXCHANGE_NAME,
+    NOTIFY_SUBSCRIPTIONS_DLQ_KEY,
+)
 
 LOG_STREAM = "notify.log"
 SUBSCRIPTION_PREFIX = "notify.subscription."
-SUBSCRIPTIONS_DLQ_KEY = "notify.subscriptions"
-SUBSCRIPTIONS_DLQ = "notify.subscriptions.dlq"
+SUBSCRIPTIONS_DLQ_KEY = NOTIFY_SUBSCRIPTIONS_DLQ_KEY
+SUBSCRIPTIONS_DLQ = f"{SUBSCRIPTIONS_DLQ_KEY}.dlq"
 DELAY_EXCHANGE = "notify.delay"
 REDELIVER_EXCHANGE = "notify.redeliver"
 CONTROL_EXCHANGE = "notify.control"

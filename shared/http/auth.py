@@ -25,16 +25,11 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>
 
 
 class Unauthorized(DomainError):
-    status = 401
-    slug = "unauthorized"
-    title = "Unauthorized"
-    headers = {"WWW-Authenticate": "Bearer"}
+    """The request carries no key, or one that is not valid."""
 
 
 class Forbidden(DomainError):
-    status = 403
-    slug = "forbidden"
-    title = "Forbidden"
+    """The key is valid but lacks the scope the request needs."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from fastapi import Header, Response
 
 from shared.errors import RuleViolated
 from shared.http.etags import ENTITY_TAG_LIST_PATTERN, parse_condition
-from shared.http.numbers import is_client_int
+from shared.numbers import is_client_int
 
 ExpectedVersion = int | frozenset[int] | None
 """One version, the versions any of which will do, or None for no precondition."""

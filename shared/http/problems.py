@@ -3,12 +3,17 @@
 Every error body is ``application/problem+json`` with ``type``, ``title``, ``status``,
 ``detail`` and ``instance``; a 422 adds ``errors`` (each with the ``field`` that is wrong, as
 a dotted path such as ``parties.2.agency_id``) and ``field`` (the first of them).
+
+``PROBLEMS`` is the one table from error class to HTTP answer (status, problem type, title,
+headers): the errors themselves (``shared.errors``) know nothing of HTTP. An HTTP module that
+defines an error of its own adds its row with ``@answered_as(...)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +22,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from shared.errors import DomainError
+from shared.errors import (
+    ConcurrentModification,
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PreconditionFailed,
+    RuleViolated,
+)
+from shared.http.auth import Forbidden, Unauthorized
+from shared.http.ratelimit import TooManyRequests
 from shared.logging import get_logger
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -42,6 +57,60 @@ _HTTP_TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+E = TypeVar("E", bound=type[DomainError])
+
+HeadersOf = Callable[[DomainError], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """How one kind of error is answered: ``type`` is ``PROBLEM_BASE + slug``."""
+
+    status: int
+    slug: str
+    title: str
+    headers: HeadersOf | None = None
+
+
+def _retry_after(error: DomainError) -> dict[str, str]:
+    return {"Retry-After": str(error.extensions["retry_after_seconds"])}
+
+
+PROBLEMS: dict[type[DomainError], Problem] = {
+    DomainError: Problem(400, "bad-request", "Bad request"),
+    NotFound: Problem(404, "not-found", "Not found"),
+    Conflict: Problem(409, "conflict", "Conflict"),
+    InvalidTransition: Problem(409, "invalid-transition", "Invalid state transition"),
+    ConcurrentModification: Problem(409, "concurrent-modification", "Concurrent modification"),
+    PreconditionFailed: Problem(412, "precondition-failed", "Precondition failed"),
+    RuleViolated: Problem(422, "validation-error", "Invalid request"),
+    Unauthorized: Problem(
+        401, "unauthorized", "Unauthorized", lambda _: {"WWW-Authenticate": "Bearer"}
+    ),
+    Forbidden: Problem(403, "forbidden", "Forbidden"),
+    TooManyRequests: Problem(429, "too-many-requests", "Too many requests", _retry_after),
+}
+"""Error class -> HTTP answer; a subclass without a row of its own is answered as its base."""
+
+
+def answered_as(problem: Problem) -> Callable[[E], E]:
+    """Class decorator: add the row for an error an HTTP module defines to ``PROBLEMS``."""
+
+    def add(error: E) -> E:
+        PROBLEMS[error] = problem
+        return error
+
+    return add
+
+
+def problem_for(error: DomainError) -> Problem:
+    """The row of the nearest class of ``error`` that ``PROBLEMS`` has."""
+    for kind in type(error).__mro__:
+        if kind in PROBLEMS:
+            return PROBLEMS[kind]
+    raise LookupError(f"{type(error).__name__} is not a DomainError")  # unreachable
 
 
 class FieldError(BaseModel):
@@ -120,13 +189,14 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
+    problem = problem_for(error)
     return problem_response(
         request,
-        status=error.status,
-        title=error.title,
+        status=problem.status,
+        title=problem.title,
         detail=error.detail,
-        slug=error.slug,
-        headers=error.headers,
+        slug=problem.slug,
+        headers=problem.headers(error) if problem.headers else None,
         **error.extensions,
     )
 

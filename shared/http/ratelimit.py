@@ -18,9 +18,7 @@ from shared.errors import DomainError
 
 
 class TooManyRequests(DomainError):
-    status = 429
-    slug = "too-many-requests"
-    title = "Too many requests"
+    """Too many failed authentications; ``retry_after_seconds`` says when to try again."""
 
 
 class AuthFailureLimiter:
@@ -47,17 +45,15 @@ class AuthFailureLimiter:
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
 
     def check(self, client: str) -> None:
-        """Raise ``TooManyRequests`` (with ``Retry-After``) while ``client`` is over the limit."""
+        """Raise ``TooManyRequests`` (saying how long to wait) while ``client`` is over it."""
         failures = self._recent(client)
         if failures is None or len(failures) < self.limit:
             return
         retry_after = max(1, math.ceil(failures[0] + self.window_seconds - self._clock()))
-        error = TooManyRequests(
+        raise TooManyRequests(
             "Too many failed authentications from this address; try again later.",
             retry_after_seconds=retry_after,
         )
-        error.headers = {"Retry-After": str(retry_after)}
-        raise error
 
     def record_failure(self, client: str) -> None:
         failures = self._recent(client)

@@ -31,6 +31,7 @@ import contextlib
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from faststream.middlewares import AckPolicy
@@ -54,6 +55,26 @@ log = get_logger(__name__)
 
 EventHandler = Callable[[CloudEvent], Awaitable[None]]
 """Handles one validated event. Must be idempotent in effect: it may run again after a crash."""
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """One queue a service consumes: its name, its bindings, and the handler of each type.
+
+    The one shape of consumer registration: a service's ``consumers`` module lists these,
+    and its bootstrap hands them to ``ServiceRuntime.consume``, which adds the service name,
+    database and delivery limit every ``EventConsumer`` needs.
+
+    Args:
+        queue: ``<service>.<purpose>``, named in ``shared.messaging.topology``.
+        bindings: topic patterns on ``mpp.events``.
+        handlers: topic pattern to handler; every matching handler runs, in this order.
+    """
+
+    queue: str
+    bindings: tuple[str, ...]
+    handlers: Mapping[str, EventHandler]
+
 
 PROCESSED_COLLECTION = "processed_events"
 MAX_RETRY_PAUSE_SECONDS = 5.0

@@ -32,6 +32,7 @@ from shared.messaging.connection import (
     redact,
 )
 from shared.messaging.identity import RELAYED_FROM_HEADER
+from shared.messaging.topology import CONSUMER_QUEUES, NOTIFY_SUBSCRIPTIONS_DLQ_KEY
 
 KEPT_HEADERS = (RELAYED_FROM_HEADER,)
 """AMQP ``x-`` headers a replayed copy keeps: who published a copy notify relayed."""
@@ -39,7 +40,7 @@ KEPT_HEADERS = (RELAYED_FROM_HEADER,)
 CONNECT_DEADLINE_SECONDS = 5.0
 """An operator at a prompt wants an answer, not start-up's minute of retries."""
 
-DEFAULT_QUEUES = ("mou.agencies", "mall.agencies", "mall.mous", "notify.subscriptions")
+DEFAULT_QUEUES = (*CONSUMER_QUEUES, NOTIFY_SUBSCRIPTIONS_DLQ_KEY)
 """``notify.subscriptions.dlq`` collects the dead letters of every webhook subscription's
 queue (``notify.subscription.<id>``): a replay sends each back to the queue it died in."""
 

@@ -26,6 +26,18 @@ DEAD_LETTER_EXCHANGE = RabbitExchange(
 )
 """Where consumer queues dead-letter to; routes by the source queue's name."""
 
+MOU_AGENCIES_QUEUE = "mou.agencies"
+"""The MoU service's agency directory, from ``agency.#``."""
+MALL_AGENCIES_QUEUE = "mall.agencies"
+"""The mall service's agency directory (and counter flags), from ``agency.#``."""
+MALL_MOUS_QUEUE = "mall.mous"
+"""The mall service's register of MoUs in force, from ``mou.signed``/``terminated``/``expired``."""
+NOTIFY_SUBSCRIPTIONS_DLQ_KEY = "notify.subscriptions"
+"""Every webhook subscription's queue dead-letters with this key into ``<key>.dlq``."""
+
+CONSUMER_QUEUES = (MOU_AGENCIES_QUEUE, MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE)
+"""Every ``ConsumerQueue`` of the platform, named once here for services and operator tools."""
+
 _QUEUE_NAME = re.compile(r"^[a-z]+(\.[a-z0-9_]+)+$")
 
 
@@ -34,7 +46,7 @@ class ConsumerQueue:
     """A consumer's durable queue on ``mpp.events`` and its dead-letter queue.
 
     Args:
-        name: ``<service>.<purpose>``, e.g. ``mou.agency_projection``.
+        name: ``<service>.<purpose>``, e.g. ``mou.agencies``.
         bindings: topic patterns on ``mpp.events`` (``agency.#``, ``mou.signed``, ``#``).
         delivery_limit: failed deliveries after which a message is dead-lettered.
     """

@@ -27,6 +27,8 @@ from shared.projections.versioned import upsert_if_newer
 from shared.storage import ASCENDING, Database
 
 COLLECTION = "known_agencies"
+AGENCY_BINDINGS = ("agency.#",)
+"""What a queue feeding the directory binds to."""
 
 
 class KnownAgency(BaseModel):
@@ -73,7 +75,7 @@ class AgencyDirectory:
         await self._collection.create_index([("code", ASCENDING)])
 
     def handlers(self) -> dict[str, EventHandler]:
-        """Handlers for an ``EventConsumer`` bound to ``agency.#``."""
+        """Handlers for a queue bound to ``AGENCY_BINDINGS``."""
         return {"agency.*": self.apply}
 
     async def apply(self, event: CloudEvent) -> None:

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from services.mall.bootstrap import build_app
-from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
 from shared.events.catalogue import AgencyService
+from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.mou_events import Party, agency_registered, mou_signed, mou_terminated
@@ -58,7 +58,7 @@ DISDUKCAPIL = Party(
 
 @pytest.fixture
 async def mall(rabbitmq: str, mall_storage: Storage) -> AsyncIterator[RunningService]:
-    await delete_queues([AGENCY_QUEUE, MOU_QUEUE])
+    await delete_queues([MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE])
     async with run_service(build_app, storage=mall_storage) as running:
         directory = running.app.state.agency_directory
         for party in (KEMENPANRB, KEMENKUMHAM, POLRI, DISDUKCAPIL):

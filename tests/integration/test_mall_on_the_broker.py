@@ -18,8 +18,8 @@ import pytest
 
 from services.agency.bootstrap import build_app as build_agency_app
 from services.mall.bootstrap import build_app as build_mall_app
-from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
+from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE, MOU_AGENCIES_QUEUE
 from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.broker import EventTap, Received, delete_queues, publish_raw
@@ -49,7 +49,7 @@ class Services:
 async def services(
     rabbitmq: str, agency_storage: Storage, mall_storage: Storage
 ) -> AsyncIterator[Services]:
-    await delete_queues([AGENCY_QUEUE, MOU_QUEUE])
+    await delete_queues([MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE])
     async with (
         run_service(build_mall_app, storage=mall_storage) as mall,
         run_service(build_agency_app, storage=agency_storage) as agency,
@@ -306,10 +306,9 @@ async def test_an_mou_signed_in_the_mou_service_opens_counters_and_terminating_i
     rabbitmq: str, agency_storage: Storage, mou_storage: Storage, mall_storage: Storage
 ) -> None:
     from services.mou.bootstrap import build_app as build_mou_app
-    from services.mou.consumers import AGENCIES_QUEUE as MOU_AGENCIES_QUEUE
     from tests.support.mou import mou_settings
 
-    await delete_queues([AGENCY_QUEUE, MOU_QUEUE, MOU_AGENCIES_QUEUE])
+    await delete_queues([MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE, MOU_AGENCIES_QUEUE])
     async with (
         run_service(build_mall_app, storage=mall_storage) as mall,
         run_service(build_mou_app, mou_settings(), mou_storage) as mou,

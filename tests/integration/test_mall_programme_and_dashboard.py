@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from services.mall.bootstrap import build_app
-from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
+from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.notify import running_notify
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.broker
 
 @pytest.fixture
 async def mall(rabbitmq: str, mall_storage: Storage) -> AsyncIterator[RunningService]:
-    await delete_queues([AGENCY_QUEUE, MOU_QUEUE])
+    await delete_queues([MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE])
     async with run_service(build_app, storage=mall_storage) as running:
         yield running
 

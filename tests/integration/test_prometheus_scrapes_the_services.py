@@ -18,9 +18,8 @@ import pytest
 
 from services.agency.bootstrap import build_app as build_agency
 from services.mall.bootstrap import build_app as build_mall
-from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
 from services.mou.bootstrap import build_app as build_mou
-from services.mou.consumers import AGENCIES_QUEUE
+from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE, MOU_AGENCIES_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.processes import free_port
@@ -106,7 +105,7 @@ async def test_prometheus_scrapes_what_the_dashboards_show_and_loads_the_alerts(
     mou_storage: Storage,
     prometheus: Any,
 ) -> None:
-    await delete_queues([AGENCY_QUEUE, MOU_QUEUE, AGENCIES_QUEUE])
+    await delete_queues([MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE, MOU_AGENCIES_QUEUE])
     async with (
         run_service(build_mall, storage=mall_storage) as mall,
         run_service(build_agency, storage=agency_storage) as agency,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shared.errors import RuleViolated
-from shared.http.numbers import parse_client_int
+from shared.numbers import parse_client_int
 from tests.security.conftest import BUILDERS
 from tests.support.servers import API_KEY
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from services.agency.bootstrap import build_app as build_agency_app
 from services.mou.bootstrap import build_app as build_mou_app
-from services.mou.consumers import AGENCIES_QUEUE
 from services.mou.settings import MouSettings
+from shared.messaging.topology import MOU_AGENCIES_QUEUE
 from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.broker import delete_queues
@@ -34,7 +34,7 @@ async def agency_and_mou(
     agency_storage: Storage, mou_storage: Storage, **mou_overrides: Any
 ) -> AsyncIterator[Services]:
     """The agency and MoU services on loopback, the MoU queue emptied of older tests' events."""
-    await delete_queues([AGENCIES_QUEUE])
+    await delete_queues([MOU_AGENCIES_QUEUE])
     async with (
         run_service(build_agency_app, storage=agency_storage) as agency,
         run_service(build_mou_app, mou_settings(**mou_overrides), mou_storage) as mou,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from services.notify import deliveries
 from services.notify.deliveries import Attempt, AttemptLog, AttemptRecord, delivery_id
 from shared.clock import utcnow
-from shared.http.pagination import PageRequest
+from shared.pagination import PageRequest
 from shared.storage import connect
 
 

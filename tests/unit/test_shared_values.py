@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from shared.clock import UtcDateTime, new_id
 from shared.errors import RuleViolated
 from shared.http.concurrency import if_match_version
-from shared.http.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, encode_cursor
 
 DATETIME = TypeAdapter(UtcDateTime)
 

@@ -22,6 +22,7 @@ from services.mall.dashboard.charts import growth_chart, province_bars
 from services.mall.dashboard.figures import DashboardSettings, gather
 from shared.errors import DomainError, NotFound
 from shared.events.catalogue import EVENT_TYPES
+from shared.http.problems import Problem, answered_as
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 STATIC = Path(__file__).parent / "static"
@@ -39,10 +40,9 @@ templates = Environment(
 )
 
 
+@answered_as(Problem(503, "feed-unavailable", "Live feed unavailable"))
 class FeedUnavailable(DomainError):
-    status = 503
-    slug = "feed-unavailable"
-    title = "Live feed unavailable"
+    """Notify's live feed, which the dashboard relays, cannot be reached."""
 
 
 def _settings(request: Request) -> DashboardSettings:
