@@ -12,9 +12,8 @@ from services.agency.commands import (
     RemoveService,
     UpdateAgency,
 )
+from services.agency.deps import Agencies
 from services.agency.domain import SERVICE_CODE_PATTERN, Agency, AgencyFilter
-from services.agency.repository import AgencyRepository
-from shared.bus import CommandBus
 from shared.events.catalogue import (
     MAX_SERVICES,
     AgencyKind,
@@ -24,7 +23,7 @@ from shared.events.catalogue import (
 )
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import command_bus, with_etag
+from shared.http.deps import Bus, with_etag
 from shared.http.fields import omittable_not_null, refuse_null
 from shared.http.pagination import Page, PageRequest, page_request
 
@@ -73,14 +72,9 @@ class Deactivation(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-def _agencies(request: Request) -> AgencyRepository:
-    repository: AgencyRepository = request.app.state.agencies
-    return repository
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def register_agency(
-    body: AgencyCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
+    body: AgencyCreate, request: Request, response: Response, bus: Bus
 ) -> Agency:
     """Register an agency; publishes `agency.registered`."""
     agency: Agency = await bus.handle(RegisterAgency(**body.model_dump()))
@@ -90,20 +84,18 @@ async def register_agency(
 
 @router.get("")
 async def list_agencies(
+    agencies: Agencies,
     kind: AgencyKind | None = Query(None),
     status: AgencyStatus | None = Query(None),
     code: str | None = Query(None, max_length=64, description="Exact code, e.g. KEMENPANRB."),
     q: str | None = Query(None, max_length=100, description="Part of the code, name or acronym."),
     page: PageRequest = Depends(page_request),
-    agencies: AgencyRepository = Depends(_agencies),
 ) -> Page[Agency]:
     return await agencies.list(AgencyFilter(kind=kind, status=status, code=code, q=q), page)
 
 
 @router.get("/{agency_id}", name="get_agency")
-async def get_agency(
-    agency_id: str, response: Response, agencies: AgencyRepository = Depends(_agencies)
-) -> Agency:
+async def get_agency(agency_id: str, response: Response, agencies: Agencies) -> Agency:
     return with_etag(response, await agencies.get(agency_id))
 
 
@@ -112,8 +104,8 @@ async def update_agency(
     agency_id: str,
     body: AgencyPatch,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
     command = UpdateAgency(
@@ -129,8 +121,8 @@ async def add_service(
     agency_id: str,
     body: ServiceCreate,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
     command = AddService(
@@ -146,8 +138,8 @@ async def remove_service(
     agency_id: str,
     code: str,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
     command = RemoveService(
@@ -160,9 +152,9 @@ async def remove_service(
 async def deactivate_agency(
     agency_id: str,
     response: Response,
+    bus: Bus,
     body: Deactivation | None = None,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
     command = DeactivateAgency(
