@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from services.mall.bootstrap import build_app
 from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
+from services.mall.container import MallContainer
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.notify import running_notify
@@ -163,7 +164,7 @@ async def test_the_feed_relays_notifys_events_unchanged(
     mall: RunningService, notify_storage: Storage
 ) -> None:
     async with running_notify(notify_storage) as notify:
-        mall.app.state.dashboard.mpp_notify_url = notify.base_url
+        mall.container(MallContainer).dashboard.mpp_notify_url = notify.base_url
         waiting = asyncio.create_task(_first_frame(mall.client, "mall.planned"))
         await asyncio.sleep(1.0)  # the relay is connected and at the log's end
         planned = await _mall(mall, "63.06")
@@ -176,7 +177,7 @@ async def test_the_feed_relays_notifys_events_unchanged(
 
 
 async def test_the_feed_is_503_when_notify_cannot_be_reached(mall: RunningService) -> None:
-    mall.app.state.dashboard.mpp_notify_url = "http://127.0.0.1:9"
+    mall.container(MallContainer).dashboard.mpp_notify_url = "http://127.0.0.1:9"
     answer = await mall.client.get("/dashboard/feed")
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"
@@ -185,7 +186,7 @@ async def test_the_feed_is_503_when_notify_cannot_be_reached(mall: RunningServic
 async def test_a_last_event_id_that_is_not_a_log_position_is_422_naming_it(
     mall: RunningService,
 ) -> None:
-    mall.app.state.dashboard.mpp_notify_url = "http://127.0.0.1:9"  # never reached
+    mall.container(MallContainer).dashboard.mpp_notify_url = "http://127.0.0.1:9"  # never reached
     for value in (b"abc", b"-1", "\u0663".encode()):  # ARABIC-INDIC DIGIT THREE, as UTF-8
         answer = await mall.client.get("/dashboard/feed", headers={b"Last-Event-ID": value})
         assert answer.status_code == 422, (value, answer.text)
@@ -204,7 +205,7 @@ async def test_a_feed_request_notify_refuses_is_relayed_as_its_4xx_not_a_503(
         return JSONResponse(problem, status_code=422, media_type="application/problem+json")
 
     async with serve(refusing) as notify:
-        mall.app.state.dashboard.mpp_notify_url = notify.base_url
+        mall.container(MallContainer).dashboard.mpp_notify_url = notify.base_url
         answer = await mall.client.get("/dashboard/feed", params={"types": "nonsense"})
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
