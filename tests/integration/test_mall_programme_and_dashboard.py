@@ -1,5 +1,5 @@
-"""Regions, the timeline and the dashboard over real HTTP; the live feed relayed from a real
-notify consuming the real broker."""
+"""Regions, the timeline and the dashboard over real HTTP with no broker; the live feed relayed
+from a real notify consuming the real broker (that one test runs the mall on the broker too)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,19 @@ from services.mall.consumers import AGENCY_QUEUE, MOU_QUEUE
 from services.mall.container import MallContainer
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.inprocess import run_in_process
 from tests.support.notify import running_notify
 from tests.support.servers import RunningService, run_service, serve
 
-pytestmark = pytest.mark.broker
+
+@pytest.fixture
+async def mall(mall_storage: Storage) -> AsyncIterator[RunningService]:
+    async with run_in_process(build_app, storage=mall_storage, loopback=True) as running:
+        yield running
 
 
 @pytest.fixture
-async def mall(rabbitmq: str, mall_storage: Storage) -> AsyncIterator[RunningService]:
+async def mall_on_the_broker(rabbitmq: str, mall_storage: Storage) -> AsyncIterator[RunningService]:
     await delete_queues([AGENCY_QUEUE, MOU_QUEUE])
     async with run_service(build_app, storage=mall_storage) as running:
         yield running
@@ -161,8 +166,9 @@ async def _first_frame(client: httpx.AsyncClient, wanted: str) -> dict[str, str]
 
 
 async def test_the_feed_relays_notifys_events_unchanged(
-    mall: RunningService, notify_storage: Storage
+    mall_on_the_broker: RunningService, notify_storage: Storage
 ) -> None:
+    mall = mall_on_the_broker
     async with running_notify(notify_storage) as notify:
         mall.container(MallContainer).dashboard.mpp_notify_url = notify.base_url
         waiting = asyncio.create_task(_first_frame(mall.client, "mall.planned"))

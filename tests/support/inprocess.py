@@ -2,7 +2,8 @@
 
 ``run_in_process`` builds a service around a broker ``TestRabbitBroker`` patches (connect,
 declarations and publishing stay in memory), runs the app's lifespan (the runtime and its
-workers start as in production) and talks HTTP to it through ``httpx.ASGITransport``.
+workers start as in production) and talks HTTP to it through ``httpx.ASGITransport``, or
+with ``loopback=True`` over real HTTP (uvicorn on 127.0.0.1: streams, browsers, scrapers).
 
 ``run_together`` does so for several services at once and carries what one publishes on
 ``mpp.events`` to every consumer of the others whose bindings match it, as RabbitMQ's topic
@@ -28,7 +29,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.topology import EVENTS_EXCHANGE
 from shared.settings import ServiceSettings
 from shared.storage import Storage
-from tests.support.servers import RunningService, service_settings
+from tests.support.servers import RunningService, serve, service_settings
 
 BASE_URL = "http://testserver"
 
@@ -48,17 +49,20 @@ async def run_in_process(
     build_app: Callable[..., FastAPI],
     settings: ServiceSettings | None = None,
     storage: Storage | None = None,
+    *,
+    loopback: bool = False,
     **options: Any,
 ) -> AsyncIterator[RunningService]:
-    """One service, started with no broker, answering HTTP in process."""
-    async with run_together(Spec(build_app, settings, storage, tuple(options.items()))) as (
-        running,
-    ):
+    """One service, started with no broker, answering HTTP in process (or on ``loopback``)."""
+    spec = Spec(build_app, settings, storage, tuple(options.items()))
+    async with run_together(spec, loopback=loopback) as (running,):
         yield running
 
 
 @asynccontextmanager
-async def run_together(*specs: Spec) -> AsyncIterator[tuple[RunningService, ...]]:
+async def run_together(
+    *specs: Spec, loopback: bool = False
+) -> AsyncIterator[tuple[RunningService, ...]]:
     """Several services, started in order with no broker, their events carried in memory."""
     brokers = [RabbitBroker() for _ in specs]
     apps = [
@@ -78,6 +82,9 @@ async def run_together(*specs: Spec) -> AsyncIterator[tuple[RunningService, ...]
             _carry_events(broker, consumers)
         running = []
         for app in apps:
+            if loopback:
+                running.append(await stack.enter_async_context(serve(app)))
+                continue
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = await stack.enter_async_context(
                 httpx.AsyncClient(
