@@ -61,6 +61,7 @@ def bootstrap(
     broker: RabbitBroker | None = None,
     *,
     egress: EgressPolicy | None = None,
+    connection: NotifyBroker | None = None,
 ) -> NotifyContainer:
     """The notify service's parts: its connection and workers registered, nothing started.
 
@@ -70,12 +71,14 @@ def bootstrap(
         broker: by default one failing over between the nodes of ``RABBITMQ_URL``.
         egress: where webhooks may go; by default what ``WEBHOOK_ALLOWED_NETWORKS`` allows
             (tests give a policy with its own resolver).
+        connection: notify's own connection (the stream, subscription queues); by default
+            one to ``RABBITMQ_URL`` (tests with no broker pass a stand-in).
     """
     config = notify_settings_from(settings)
     egress = egress or EgressPolicy.from_settings(config)
     runtime = ServiceRuntime.create(SERVICE, config, storage, broker)
     stores = _stores(runtime, config)
-    connection = _notify_broker(config)
+    connection = connection or _notify_broker(config)
     live = LiveLog(connection, config.live_feed_ring_size, config.event_log_dedupe_window)
     client = build_webhook_client(config, egress=egress)
     workers: SubscriptionWorkers  # built below, once the deliverer can disable through the bus
@@ -113,10 +116,11 @@ def build_app(
     broker: RabbitBroker | None = None,
     *,
     egress: EgressPolicy | None = None,
+    connection: NotifyBroker | None = None,
 ) -> FastAPI:
     """The notify service's app over ``bootstrap``'s container, not yet started."""
     app = create_app(
-        bootstrap(settings, storage, broker, egress=egress),
+        bootstrap(settings, storage, broker, egress=egress, connection=connection),
         title="MPP notify service",
         description=(
             "The event log of the MPP platform (a RabbitMQ stream), its live feed (Server-Sent"
