@@ -27,8 +27,9 @@ async def healthz(container: Container) -> dict[str, Any]:
     responses={
         503: {
             "description": (
-                "The broker or the database is unreachable, or a consumer has held a message"
-                " unsettled for longer than CONSUMER_STUCK_SECONDS (named in `checks`)"
+                "The broker or the database is unreachable, a consumer has held a message"
+                " unsettled for longer than CONSUMER_STUCK_SECONDS, or a periodic task has"
+                " stopped (each named in `checks`)"
             )
         }
     },
