@@ -1,8 +1,10 @@
-"""A service's moving parts and their start and stop order.
+"""A service's moving parts and their one life cycle.
 
-Start: storage indexes, broker connection (retried until RabbitMQ answers), topology,
-consumers, the outbox relay, periodic tasks. Stop, in reverse, gracefully: periodic tasks,
-consumers (in-flight messages finish), a last relay pass, the broker, storage.
+Start: storage indexes, then the workers in order: the broker connection (retried until
+RabbitMQ answers) with its topology, the outbox relay, the consumers, then what the service
+registered (periodic tasks; notify's connection, live feed and subscription workers). Stop,
+in reverse, gracefully: the service's workers, the consumers (in-flight messages finish), a
+last relay pass, the broker; then storage.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from typing import Any
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 
-from shared.background import cancel_and_wait
 from shared.events.catalogue import EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES
 from shared.events.wire import event_envelope_model, match_the_wire
-from shared.logging import correlation_scope, get_logger
+from shared.lifecycle import Lifecycle, PeriodicTask, PeriodicWorker, Worker
+from shared.logging import get_logger
 from shared.messaging.connection import (
     Nodes,
     broker_urls,
@@ -44,20 +46,7 @@ from shared.tracing import broker_middlewares
 
 log = get_logger(__name__)
 
-
-@dataclass
-class PeriodicTask:
-    """Work a service does on a schedule (e.g. expiring MoUs), safe to run on every replica.
-
-    Args:
-        name: for logs.
-        interval_seconds: pause between runs.
-        run: the work; an exception is logged and the task runs again next interval.
-    """
-
-    name: str
-    interval_seconds: float
-    run: Callable[[], Awaitable[Any]]
+__all__ = ["PeriodicTask", "ServiceRuntime", "Worker"]
 
 
 @dataclass
@@ -69,6 +58,7 @@ class ServiceRuntime:
         settings: from the environment.
         storage: the service's own database.
         broker: the RabbitMQ connection; consumers and the publisher share it.
+        lifecycle: the workers in start order: the broker's, then the service's.
     """
 
     name: str
@@ -79,34 +69,46 @@ class ServiceRuntime:
     nodes: Nodes | None = None
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
-    periodic: list[PeriodicTask] = field(default_factory=list)
     setup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
     started: bool = False
+
+    def __post_init__(self) -> None:
+        self.lifecycle.add("broker", _BrokerConnection(self))
+        self.lifecycle.add("outbox-relay", _Relay(self))
+        self.lifecycle.add("consumers", _Consumers(self))
 
     @classmethod
     def create(
-        cls, name: str, settings: ServiceSettings, storage: Storage | None = None
+        cls,
+        name: str,
+        settings: ServiceSettings,
+        storage: Storage | None = None,
+        broker: RabbitBroker | None = None,
     ) -> ServiceRuntime:
         """Storage and broker for ``name`` from ``settings``; nothing connects yet.
 
         Args:
             storage: an already connected store to use instead (tests restart a service on
                 the same in-process store this way).
+            broker: a broker to use instead of one failing over between the nodes of
+                ``settings.rabbitmq_url`` (tests pass one ``TestRabbitBroker`` patches).
         """
         configure_identities(settings.mpp_broker_identities, service=name)
         storage = storage or connect(
             settings.mongodb_url, settings.mongodb_database or f"mpp_{name}"
         )
-        broker, nodes = failover_broker(
-            broker_urls(settings.rabbitmq_url),
-            reconnect_interval=settings.broker_reconnect_seconds,
-            graceful_timeout=settings.shutdown_grace_seconds,
-            app_id=f"mpp-{name}",
-            logger=logging.getLogger(f"faststream.{name}"),
-            log_level=logging.DEBUG,
-            middlewares=broker_middlewares(name),
-        )
+        nodes = None
+        if broker is None:
+            broker, nodes = failover_broker(
+                broker_urls(settings.rabbitmq_url),
+                reconnect_interval=settings.broker_reconnect_seconds,
+                graceful_timeout=settings.shutdown_grace_seconds,
+                app_id=f"mpp-{name}",
+                logger=logging.getLogger(f"faststream.{name}"),
+                log_level=logging.DEBUG,
+                middlewares=broker_middlewares(name),
+            )
         return cls(
             name=name,
             settings=settings,
@@ -158,6 +160,18 @@ class ServiceRuntime:
                 )
             )
 
+    def add_worker(self, name: str, worker: Worker, *, stop_within: float | None = None) -> None:
+        """Run ``worker`` after everything registered before it; stop it before those.
+
+        Args:
+            stop_within: seconds its stop may take before the runtime moves on.
+        """
+        self.lifecycle.add(name, worker, stop_within=stop_within)
+
+    def add_periodic(self, task: PeriodicTask) -> None:
+        """Run ``task`` every interval while the service is up."""
+        self.add_worker(task.name, PeriodicWorker(task))
+
     def document_publications(self, prefix: str) -> None:
         """Describe the events this service publishes in its AsyncAPI document."""
         for event_type in EVENT_TYPES:
@@ -182,31 +196,13 @@ class ServiceRuntime:
     async def start(self) -> None:
         for step in self.setup:
             await step()
-        await self._connect_broker()
-        await declare_events_exchange(self.broker)
-        for consumer in self.consumers:
-            await declare_consumer_queue(self.broker, consumer.queue, consumer.channel)
-        await self.broker.start()
-        if self.relay is not None:
-            self.relay.start()
-        for task in self.periodic:
-            self._tasks.append(asyncio.create_task(self._every(task), name=task.name))
+        await self.lifecycle.start()
         self.started = True
         log.info("service.started", consumers=[c.queue.name for c in self.consumers])
 
     async def stop(self) -> None:
         log.info("service.stopping")
-        await cancel_and_wait(*self._tasks)
-        self._tasks.clear()
-        for consumer in self.consumers:
-            consumer.close()
-        for subscriber in self.broker.subscribers:
-            with contextlib.suppress(Exception):
-                await subscriber.stop()
-        if self.relay is not None:
-            await self.relay.stop()
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        await self.lifecycle.stop()
         self.storage.close()
         self.started = False
         log.info("service.stopped")
@@ -218,21 +214,63 @@ class ServiceRuntime:
         )
         return {"broker": bool(broker_ok), "database": database_ok}
 
-    async def _connect_broker(self) -> None:
-        """Connect to the first node that answers; fail at once on a refusal (see connection)."""
-        nodes = self.nodes or Nodes(broker_urls(self.settings.rabbitmq_url))
+    def workers_healthy(self) -> dict[str, bool]:
+        """Each running worker that reports its health (e.g. a periodic task), by name."""
+        return self.lifecycle.health()
+
+
+class _BrokerConnection:
+    """Connects to the first node that answers (a refusal fails at once) and declares the
+    topology; closes the connection last."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+
+    async def start(self) -> None:
+        runtime = self._runtime
+        nodes = runtime.nodes or Nodes(broker_urls(runtime.settings.rabbitmq_url))
         await connect_first(
             nodes,
-            lambda _url: self.broker.connect(),
-            deadline_seconds=self.settings.broker_connect_timeout_seconds,
+            lambda _url: runtime.broker.connect(),
+            deadline_seconds=runtime.settings.broker_connect_timeout_seconds,
         )
         log.info("broker.connected", url=redact(nodes.url))
+        await declare_events_exchange(runtime.broker)
+        for consumer in runtime.consumers:
+            await declare_consumer_queue(runtime.broker, consumer.queue, consumer.channel)
 
-    async def _every(self, task: PeriodicTask) -> None:
-        while True:
-            with correlation_scope(None):
-                try:
-                    await task.run()
-                except Exception:
-                    log.exception("periodic.failed", task=task.name)
-            await asyncio.sleep(task.interval_seconds)
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._runtime.broker.stop()
+
+
+class _Relay:
+    """The outbox relay; its stop makes one last pass, so it stops after the consumers."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+
+    async def start(self) -> None:
+        if self._runtime.relay is not None:
+            self._runtime.relay.start()
+
+    async def stop(self) -> None:
+        if self._runtime.relay is not None:
+            await self._runtime.relay.stop()
+
+
+class _Consumers:
+    """The broker's subscribers; stopping lets in-flight messages finish."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+
+    async def start(self) -> None:
+        await self._runtime.broker.start()
+
+    async def stop(self) -> None:
+        for consumer in self._runtime.consumers:
+            consumer.close()
+        for subscriber in self._runtime.broker.subscribers:
+            with contextlib.suppress(Exception):
+                await subscriber.stop()

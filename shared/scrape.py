@@ -1,22 +1,20 @@
 """Gauges computed when Prometheus scrapes ``/metrics``: readiness and programme figures.
 
 Prometheus then holds the programme's state (malls by status and province, open counters,
-MoUs in force), so dashboards and alerts never need the database. Each hook is one cheap
-read of the service's own store; a failing hook leaves its gauges as they were and is logged.
+MoUs in force), so dashboards and alerts never need the database. Each hook (a container's
+``scrape_hooks``) is one cheap read of the service's own store; a failing hook leaves its
+gauges as they were and is logged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI
 from prometheus_client import Gauge
 
+from shared.container import ServiceContainer
 from shared.logging import get_logger
+from shared.runtime import ServiceRuntime
 
 log = get_logger(__name__)
-
-ScrapeHook = Callable[[], Awaitable[None]]
 
 SERVICE_READY = Gauge(
     "mpp_service_ready",
@@ -30,17 +28,10 @@ DEPENDENCY_UP = Gauge(
 )
 
 
-def add_scrape_hook(app: FastAPI, hook: ScrapeHook) -> None:
-    """Run ``hook`` before each ``/metrics`` answer."""
-    hooks: list[ScrapeHook] = getattr(app.state, "scrape_hooks", [])
-    hooks.append(hook)
-    app.state.scrape_hooks = hooks
-
-
-async def run_scrape_hooks(app: FastAPI) -> None:
+async def run_scrape_hooks(container: ServiceContainer) -> None:
     """Readiness first (so a down database still shows as such), then the service's hooks."""
-    await _record_readiness(app)
-    for hook in getattr(app.state, "scrape_hooks", []):
+    await _record_readiness(container.runtime)
+    for hook in container.scrape_hooks:
         try:
             await hook()
         except Exception as error:  # the figures stay stale; the scrape itself still works
@@ -51,8 +42,7 @@ async def run_scrape_hooks(app: FastAPI) -> None:
             )
 
 
-async def _record_readiness(app: FastAPI) -> None:
-    runtime = app.state.runtime
+async def _record_readiness(runtime: ServiceRuntime) -> None:
     checks = await runtime.ready() if runtime.started else {"broker": False, "database": False}
     for dependency, ok in checks.items():
         DEPENDENCY_UP.labels(runtime.name, dependency).set(1 if ok else 0)

@@ -13,10 +13,9 @@ from services.agency.commands import (
     RemoveService,
     UpdateAgency,
 )
+from services.agency.deps import Agencies
 from services.agency.domain import Agency, AgencyChanges, AgencyFilter
-from services.agency.repository import AgencyRepository
 from shared.agency_rules import AGENCY_CODE_PATTERN, SERVICE_CODE_PATTERN
-from shared.bus import CommandBus
 from shared.events.catalogue import (
     MAX_SERVICES,
     AgencyKind,
@@ -26,7 +25,7 @@ from shared.events.catalogue import (
 )
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import command_bus, with_etag
+from shared.http.deps import Bus, with_etag
 from shared.http.fields import omittable_not_null, refuse_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
@@ -77,14 +76,9 @@ class Deactivation(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-def _agencies(request: Request) -> AgencyRepository:
-    repository: AgencyRepository = request.app.state.agencies
-    return repository
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def register_agency(
-    body: AgencyCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
+    body: AgencyCreate, request: Request, response: Response, bus: Bus
 ) -> views.Agency:
     """Register an agency; publishes `agency.registered`."""
     agency: Agency = await bus.handle(RegisterAgency(**body.model_dump()))
@@ -94,21 +88,19 @@ async def register_agency(
 
 @router.get("")
 async def list_agencies(
+    agencies: Agencies,
     kind: AgencyKind | None = Query(None),
     status: AgencyStatus | None = Query(None),
     code: str | None = Query(None, max_length=64, description="Exact code, e.g. KEMENPANRB."),
     q: str | None = Query(None, max_length=100, description="Part of the code, name or acronym."),
     page: PageRequest = Depends(page_request),
-    agencies: AgencyRepository = Depends(_agencies),
 ) -> Page[views.Agency]:
     found = await agencies.list(AgencyFilter(kind=kind, status=status, code=code, q=q), page)
     return page_of(views.Agency, found)
 
 
 @router.get("/{agency_id}", name="get_agency")
-async def get_agency(
-    agency_id: str, response: Response, agencies: AgencyRepository = Depends(_agencies)
-) -> views.Agency:
+async def get_agency(agency_id: str, response: Response, agencies: Agencies) -> views.Agency:
     return views.Agency.from_aggregate(with_etag(response, await agencies.get(agency_id)))
 
 
@@ -117,8 +109,8 @@ async def update_agency(
     agency_id: str,
     body: AgencyPatch,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
     command = UpdateAgency(
@@ -134,8 +126,8 @@ async def add_service(
     agency_id: str,
     body: ServiceCreate,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
     command = AddService(
@@ -151,8 +143,8 @@ async def remove_service(
     agency_id: str,
     code: str,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
     command = RemoveService(
@@ -165,9 +157,9 @@ async def remove_service(
 async def deactivate_agency(
     agency_id: str,
     response: Response,
+    bus: Bus,
     body: Deactivation | None = None,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
     command = DeactivateAgency(

@@ -1,10 +1,11 @@
-"""Wires the agency service together: settings -> runtime -> repository -> bus -> app."""
+"""Wires the agency service together: settings, store, broker -> container -> app."""
 
 from __future__ import annotations
 
 from functools import partial
 
 from fastapi import FastAPI
+from faststream.rabbit import RabbitBroker
 
 from services.agency import SERVICE, handlers
 from services.agency.api import router
@@ -15,6 +16,7 @@ from services.agency.commands import (
     RemoveService,
     UpdateAgency,
 )
+from services.agency.container import AgencyContainer
 from services.agency.repository import COLLECTION, AgencyRepository
 from shared.bus import CommandBus
 from shared.http.app import create_app
@@ -23,10 +25,19 @@ from shared.settings import ServiceSettings
 from shared.storage import Storage
 
 
-def build_app(settings: ServiceSettings | None = None, storage: Storage | None = None) -> FastAPI:
-    """The agency service's app, its broker and storage not yet started."""
-    settings = settings or ServiceSettings()
-    runtime = ServiceRuntime.create(SERVICE, settings, storage)
+def bootstrap(
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
+) -> AgencyContainer:
+    """The agency service's parts, nothing started.
+
+    Args:
+        settings: by default from the environment.
+        storage: an already connected store (tests restart the service on the same one).
+        broker: by default one failing over between the nodes of ``RABBITMQ_URL``.
+    """
+    runtime = ServiceRuntime.create(SERVICE, settings or ServiceSettings(), storage, broker)
     agencies = AgencyRepository(runtime.aggregate_store(COLLECTION))
     runtime.setup.append(agencies.ensure_indexes)
     runtime.document_publications(SERVICE)
@@ -40,12 +51,18 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
             DeactivateAgency: partial(handlers.deactivate_agency, agencies=agencies),
         }
     )
-    app = create_app(
-        runtime,
+    return AgencyContainer(runtime=runtime, bus=bus, agencies=agencies)
+
+
+def build_app(
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
+) -> FastAPI:
+    """The agency service's app over ``bootstrap``'s container, not yet started."""
+    return create_app(
+        bootstrap(settings, storage, broker),
         title="MPP agency service",
         description="Agencies in the Public Service Mall programme and their services.",
         routers=[router],
     )
-    app.state.bus = bus
-    app.state.agencies = agencies
-    return app

@@ -17,14 +17,14 @@ from services.mall.commands import (
     PlanMall,
     ScheduleInauguration,
 )
+from services.mall.deps import Malls
 from services.mall.domain import Mall, MallFilter
-from services.mall.repository import MallRepository, MallStats
-from shared.bus import CommandBus
+from services.mall.repository import MallStats
 from shared.clock import UtcDateTime
 from shared.events.catalogue import MAX_SERVICES, MallStatus
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import command_bus, with_etag
+from shared.http.deps import Bus, with_etag
 from shared.http.pagination import page_request
 from shared.http.views import page_of
 from shared.pagination import Page, PageRequest
@@ -116,15 +116,8 @@ class Closure(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-def _malls(request: Request) -> MallRepository:
-    repository: MallRepository = request.app.state.malls
-    return repository
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def plan_mall(
-    body: MallCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
-) -> views.Mall:
+async def plan_mall(body: MallCreate, request: Request, response: Response, bus: Bus) -> views.Mall:
     """Register a planned mall for a regency or city; publishes `mall.planned`.
 
     At most one mall that is not closed per regency (409).
@@ -145,6 +138,7 @@ async def plan_mall(
 
 @router.get("")
 async def list_malls(
+    malls: Malls,
     status: MallStatus | None = Query(None),
     province_code: str | None = Query(
         None, max_length=8, description="Kemendagri province code, e.g. 61."
@@ -153,23 +147,20 @@ async def list_malls(
         None, max_length=8, description="Kemendagri regency code, e.g. 61.03."
     ),
     page: PageRequest = Depends(page_request),
-    malls: MallRepository = Depends(_malls),
 ) -> Page[views.Mall]:
     filters = MallFilter(status=status, province_code=province_code, regency_code=regency_code)
     return page_of(views.Mall, await malls.list(filters, page))
 
 
 @router.get("/stats")
-async def mall_stats(malls: MallRepository = Depends(_malls)) -> MallStats:
+async def mall_stats(malls: Malls) -> MallStats:
     """Malls by status and by province, and the open counters and distinct agencies in the
     malls that are not closed."""
     return await malls.stats()
 
 
 @router.get("/{mall_id}", name="get_mall")
-async def get_mall(
-    mall_id: str, response: Response, malls: MallRepository = Depends(_malls)
-) -> views.Mall:
+async def get_mall(mall_id: str, response: Response, malls: Malls) -> views.Mall:
     return views.Mall.from_aggregate(with_etag(response, await malls.get(mall_id)))
 
 
@@ -177,9 +168,9 @@ async def get_mall(
 async def open_mall(
     mall_id: str,
     response: Response,
+    bus: Bus,
     body: Opening | None = None,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mall:
     """A planned mall starts serving (soft launch); publishes `mall.opened`."""
     command = OpenMall(
@@ -195,8 +186,8 @@ async def schedule_inauguration(
     mall_id: str,
     body: InaugurationSchedule,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mall:
     """Set or move the inauguration date; publishes `mall.inauguration_scheduled`."""
     command = ScheduleInauguration(
@@ -210,8 +201,8 @@ async def inaugurate_mall(
     mall_id: str,
     body: Inauguration,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mall:
     """Record the official inauguration (peresmian); publishes `mall.inaugurated`."""
     command = InaugurateMall(
@@ -228,8 +219,8 @@ async def open_counter(
     mall_id: str,
     body: CounterCreate,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mall:
     """An agency opens its counter (gerai); publishes `mall.counter_opened`.
 
@@ -250,8 +241,8 @@ async def close_counter(
     mall_id: str,
     agency_id: str,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mall:
     """The agency's counter closes; publishes `mall.counter_closed`."""
     command = CloseCounter(mall_id=mall_id, agency_id=agency_id, expected_version=expected_version)
@@ -262,9 +253,9 @@ async def close_counter(
 async def close_mall(
     mall_id: str,
     response: Response,
+    bus: Bus,
     body: Closure | None = None,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mall:
     """It stops operating; publishes `mall.closed`. Its regency may then get a new mall."""
     command = CloseMall(

@@ -1,11 +1,11 @@
-"""Wires the mall service together: settings -> runtime -> repository and projections ->
-consumers -> bus -> app."""
+"""Wires the mall service together: settings, store, broker -> container -> app."""
 
 from __future__ import annotations
 
 from functools import partial
 
 from fastapi import FastAPI
+from faststream.rabbit import RabbitBroker
 
 from services.mall import SERVICE, handlers
 from services.mall.api import router
@@ -19,8 +19,9 @@ from services.mall.commands import (
     ScheduleInauguration,
 )
 from services.mall.consumers import CounterFlags, consumers
-from services.mall.dashboard import DashboardSettings
-from services.mall.dashboard import router as dashboard_router
+from services.mall.container import MallContainer
+from services.mall.dashboard.figures import DashboardSettings
+from services.mall.dashboard.router import router as dashboard_router
 from services.mall.programme_api import router as programme_router
 from services.mall.programme_metrics import record_programme_figures
 from services.mall.projections import MouRegister
@@ -29,23 +30,32 @@ from shared.bus import CommandBus
 from shared.http.app import create_app
 from shared.projections.agencies import AgencyDirectory
 from shared.runtime import ServiceRuntime
-from shared.scrape import add_scrape_hook
 from shared.settings import ServiceSettings
 from shared.storage import Storage
 
 
-def build_app(settings: ServiceSettings | None = None, storage: Storage | None = None) -> FastAPI:
-    """The mall service's app, its broker and storage not yet started."""
-    settings = settings or ServiceSettings()
-    runtime = ServiceRuntime.create(SERVICE, settings, storage)
-    malls = MallRepository(runtime.aggregate_store(COLLECTION))
-    agencies = AgencyDirectory(runtime.storage.db)
-    mous = MouRegister(runtime.storage.db)
-    runtime.setup.extend([malls.ensure_indexes, agencies.ensure_indexes, mous.ensure_indexes])
-    runtime.document_publications(SERVICE)
-    flags = CounterFlags(malls, agencies, mous)
-    runtime.consume(consumers(agencies, flags))
+def bootstrap(
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
+) -> MallContainer:
+    """The mall service's parts, nothing started.
 
+    Args:
+        settings: by default from the environment.
+        storage: an already connected store (tests restart the service on the same one).
+        broker: by default one failing over between the nodes of ``RABBITMQ_URL``.
+    """
+    runtime = ServiceRuntime.create(SERVICE, settings or ServiceSettings(), storage, broker)
+    malls = MallRepository(runtime.aggregate_store(COLLECTION))
+    agency_directory = AgencyDirectory(runtime.storage.db)
+    mou_directory = MouRegister(runtime.storage.db)
+    runtime.setup.extend(
+        [malls.ensure_indexes, agency_directory.ensure_indexes, mou_directory.ensure_indexes]
+    )
+    runtime.document_publications(SERVICE)
+    flags = CounterFlags(malls, agency_directory, mou_directory)
+    runtime.consume(consumers(agency_directory, flags))
     bus = CommandBus(
         {
             PlanMall: partial(handlers.plan_mall, malls=malls),
@@ -53,12 +63,32 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
             ScheduleInauguration: partial(handlers.schedule_inauguration, malls=malls),
             InaugurateMall: partial(handlers.inaugurate_mall, malls=malls),
             CloseMall: partial(handlers.close_mall, malls=malls),
-            OpenCounter: partial(handlers.open_counter, malls=malls, agencies=agencies, mous=mous),
+            OpenCounter: partial(
+                handlers.open_counter, malls=malls, agencies=agency_directory, mous=mou_directory
+            ),
             CloseCounter: partial(handlers.close_counter, malls=malls),
         }
     )
-    app = create_app(
-        runtime,
+    return MallContainer(
+        runtime=runtime,
+        bus=bus,
+        malls=malls,
+        agency_directory=agency_directory,
+        mou_directory=mou_directory,
+        counter_flags=flags,
+        dashboard=DashboardSettings(),
+        scrape_hooks=(partial(record_programme_figures, malls),),
+    )
+
+
+def build_app(
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
+) -> FastAPI:
+    """The mall service's app over ``bootstrap``'s container, not yet started."""
+    return create_app(
+        bootstrap(settings, storage, broker),
         title="MPP mall service",
         description=(
             "Public Service Malls (Mal Pelayanan Publik): their region, lifecycle and the"
@@ -66,11 +96,3 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
         ),
         routers=[router, programme_router, dashboard_router],
     )
-    app.state.bus = bus
-    app.state.malls = malls
-    add_scrape_hook(app, partial(record_programme_figures, malls))
-    app.state.agency_directory = agencies
-    app.state.mous = mous
-    app.state.counter_flags = flags
-    app.state.dashboard = DashboardSettings()
-    return app

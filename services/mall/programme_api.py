@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from services.mall.deps import Malls
 from services.mall.regions import PROVINCES, province_name, regencies_in
-from services.mall.repository import MallRepository
 from services.mall.stats import Timeline, timeline
 from shared.clock import utcnow
 
@@ -27,20 +27,15 @@ class RegionList(BaseModel):
     items: list[RegionItem]
 
 
-def _malls(request: Request) -> MallRepository:
-    repository: MallRepository = request.app.state.malls
-    return repository
-
-
 @router.get("/regions")
 async def list_regions(
+    malls: Malls,
     province: str | None = Query(
         None,
         max_length=8,
         description="A province's Kemendagri code (61): list its regencies and cities."
         " Without it: the 38 provinces.",
     ),
-    malls: MallRepository = Depends(_malls),
 ) -> RegionList:
     """Kemendagri's provinces, or one province's regencies and cities, with official names
     and whether each has a mall that is not closed."""
@@ -64,7 +59,7 @@ async def list_regions(
 
 
 @router.get("/malls/stats/timeline")
-async def mall_timeline(malls: MallRepository = Depends(_malls)) -> Timeline:
+async def mall_timeline(malls: Malls) -> Timeline:
     """Counts by month and by year, from the earliest recorded month to this one: malls
     opened, inaugurated and closed in each, those in each status at its end, and those
     serving (operating or inaugurated), the programme's running total."""

@@ -17,15 +17,14 @@ from services.mou.commands import (
     SignMou,
     TerminateMou,
 )
+from services.mou.deps import Mous
 from services.mou.domain import Mou, MouChanges, MouFilter
-from services.mou.repository import MouRepository
-from shared.bus import CommandBus
 from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.events.catalogue import MouStatus
 from shared.http.auth import require_scope
 from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import command_bus, with_etag
+from shared.http.deps import Bus, with_etag
 from shared.http.fields import omittable_not_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
@@ -126,15 +125,8 @@ class Termination(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _mous(request: Request) -> MouRepository:
-    repository: MouRepository = request.app.state.mous
-    return repository
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def draft_mou(
-    body: MouCreate, request: Request, response: Response, bus: CommandBus = Depends(command_bus)
-) -> views.Mou:
+async def draft_mou(body: MouCreate, request: Request, response: Response, bus: Bus) -> views.Mou:
     """Draft an MoU between known, active agencies; publishes `mou.drafted`."""
     command = DraftMou(
         title=body.title,
@@ -150,20 +142,18 @@ async def draft_mou(
 
 @router.get("")
 async def list_mous(
+    mous: Mous,
     status: MouStatus | None = Query(None),
     party: str | None = Query(
         None, max_length=100, description="An agency id (or code) that is a party."
     ),
     page: PageRequest = Depends(page_request),
-    mous: MouRepository = Depends(_mous),
 ) -> Page[views.Mou]:
     return page_of(views.Mou, await mous.list(MouFilter(status=status, party=party), page))
 
 
 @router.get("/{mou_id}", name="get_mou")
-async def get_mou(
-    mou_id: str, response: Response, mous: MouRepository = Depends(_mous)
-) -> views.Mou:
+async def get_mou(mou_id: str, response: Response, mous: Mous) -> views.Mou:
     """The MoU with every party's signature state (`signed_at` null: not signed yet)."""
     return views.Mou.from_aggregate(with_etag(response, await mous.get(mou_id)))
 
@@ -173,8 +163,8 @@ async def revise_mou(
     mou_id: str,
     body: MouPatch,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mou:
     """Change a draft's title, number, parties or term (409 once signing has begun)."""
     changes = body.model_dump(exclude_unset=True)
@@ -195,8 +185,8 @@ async def schedule_signing(
     mou_id: str,
     body: SigningSchedule,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mou:
     """Set or move the signing date; publishes `mou.signing_scheduled`."""
     command = ScheduleSigning(
@@ -210,8 +200,8 @@ async def sign_mou(
     mou_id: str,
     body: SignatureCreate,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mou:
     """A party signs; publishes `mou.party_signed`, and `mou.signed` when it is the last."""
     command = SignMou(mou_id=mou_id, **body.model_dump(), expected_version=expected_version)
@@ -223,8 +213,8 @@ async def appoint_team_member(
     mou_id: str,
     body: TeamMemberCreate,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mou:
     """Appoint a working-team member from a party; publishes `mou.team_member_added`."""
     command = AppointTeamMember(
@@ -238,8 +228,8 @@ async def terminate_mou(
     mou_id: str,
     body: Termination,
     response: Response,
+    bus: Bus,
     expected_version: ExpectedVersion = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> views.Mou:
     """End the MoU early, with a reason; publishes `mou.terminated`."""
     command = TerminateMou(mou_id=mou_id, reason=body.reason, expected_version=expected_version)

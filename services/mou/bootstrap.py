@@ -1,4 +1,4 @@
-"""Wires the MoU service together: settings -> runtime -> repository, projection -> bus -> app."""
+"""Wires the MoU service together: settings, store, broker -> container -> app."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import date
 from functools import partial
 
 from fastapi import FastAPI
+from faststream.rabbit import RabbitBroker
 
 from services.mou import SERVICE, handlers
 from services.mou.api import router
@@ -18,6 +19,7 @@ from services.mou.commands import (
     TerminateMou,
 )
 from services.mou.consumers import consumers
+from services.mou.container import MouContainer
 from services.mou.programme_metrics import record_mou_figures
 from services.mou.repository import COLLECTION, MouRepository
 from services.mou.settings import MouSettings
@@ -25,44 +27,66 @@ from shared.bus import CommandBus
 from shared.http.app import create_app
 from shared.projections.agencies import AgencyDirectory
 from shared.runtime import PeriodicTask, ServiceRuntime
-from shared.scrape import add_scrape_hook
 from shared.settings import ServiceSettings
 from shared.storage import Storage
 
 
-def build_app(settings: ServiceSettings | None = None, storage: Storage | None = None) -> FastAPI:
-    """The MoU service's app, its broker and storage not yet started.
+def bootstrap(
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
+) -> MouContainer:
+    """The MoU service's parts, nothing started.
 
-    ``app.state.expire_due(today=None)`` runs one expiry pass at once (tests, operators).
+    Args:
+        settings: a plain ``ServiceSettings`` gets the MoU settings from the environment.
+        storage: an already connected store (tests restart the service on the same one).
+        broker: by default one failing over between the nodes of ``RABBITMQ_URL``.
     """
     mou_settings = MouSettings.of(settings)
-    runtime = ServiceRuntime.create(SERVICE, mou_settings, storage)
+    runtime = ServiceRuntime.create(SERVICE, mou_settings, storage, broker)
     mous = MouRepository(runtime.aggregate_store(COLLECTION))
-    agencies = AgencyDirectory(runtime.storage.db)
-    runtime.setup.append(mous.ensure_indexes)
-    runtime.setup.append(agencies.ensure_indexes)
+    agency_directory = AgencyDirectory(runtime.storage.db)
+    runtime.setup.extend([mous.ensure_indexes, agency_directory.ensure_indexes])
     runtime.document_publications(SERVICE)
-    runtime.consume(consumers(agencies))
+    runtime.consume(consumers(agency_directory))
 
     async def expire_due(today: date | None = None) -> list[str]:
         return await handlers.expire_due_mous(mous, today)
 
-    runtime.periodic.append(
+    runtime.add_periodic(
         PeriodicTask("mou-expiry", mou_settings.mou_expiry_interval_seconds, expire_due)
     )
-
     bus = CommandBus(
         {
-            DraftMou: partial(handlers.draft_mou, mous=mous, agencies=agencies),
-            ReviseMou: partial(handlers.revise_mou, mous=mous, agencies=agencies),
+            DraftMou: partial(handlers.draft_mou, mous=mous, agencies=agency_directory),
+            ReviseMou: partial(handlers.revise_mou, mous=mous, agencies=agency_directory),
             ScheduleSigning: partial(handlers.schedule_signing, mous=mous),
-            SignMou: partial(handlers.sign_mou, mous=mous, agencies=agencies),
-            AppointTeamMember: partial(handlers.appoint_team_member, mous=mous, agencies=agencies),
+            SignMou: partial(handlers.sign_mou, mous=mous, agencies=agency_directory),
+            AppointTeamMember: partial(
+                handlers.appoint_team_member, mous=mous, agencies=agency_directory
+            ),
             TerminateMou: partial(handlers.terminate_mou, mous=mous),
         }
     )
-    app = create_app(
-        runtime,
+    return MouContainer(
+        runtime=runtime,
+        bus=bus,
+        mous=mous,
+        agency_directory=agency_directory,
+        expire_due=expire_due,
+        scrape_hooks=(partial(record_mou_figures, mous),),
+    )
+
+
+def build_app(
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
+) -> FastAPI:
+    """The MoU service's app over ``bootstrap``'s container, not yet started."""
+    return create_app(
+        bootstrap(settings, storage, broker),
         title="MPP MoU service",
         description=(
             "MoUs (Nota Kesepahaman) between KemenPANRB and the bodies joining the Public Service"
@@ -70,9 +94,3 @@ def build_app(settings: ServiceSettings | None = None, storage: Storage | None =
         ),
         routers=[router],
     )
-    app.state.bus = bus
-    app.state.mous = mous
-    add_scrape_hook(app, partial(record_mou_figures, mous))
-    app.state.agencies = agencies
-    app.state.expire_due = expire_due
-    return app

@@ -17,7 +17,8 @@ from services.notify.commands import (
     RotateSecret,
     UpdateSubscription,
 )
-from services.notify.deliveries import AttemptLog, Delivery, DeliveryStatus
+from services.notify.deliveries import Delivery, DeliveryStatus
+from services.notify.deps import Attempts, Health, NotifyConnection, Subscriptions
 from services.notify.domain import (
     MAX_IN_FLIGHT,
     MAX_PATTERNS,
@@ -28,13 +29,12 @@ from services.notify.domain import (
     SubscriptionStatus,
 )
 from services.notify.handlers import ReplayStarted
-from services.notify.repository import HealthStore, SubscriptionHealth, SubscriptionRepository
+from services.notify.repository import HealthStore, SubscriptionHealth
 from services.notify.topology import subscription_queue_name
-from shared.bus import CommandBus
 from shared.clock import UtcDateTime, utcnow
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version, set_etag
-from shared.http.deps import command_bus
+from shared.http.deps import Bus
 from shared.http.pagination import page_request
 from shared.pagination import Page, PageRequest
 
@@ -156,21 +156,6 @@ class SubscriptionWithSecret(SubscriptionView):
     )
 
 
-def _subscriptions(request: Request) -> SubscriptionRepository:
-    repository: SubscriptionRepository = request.app.state.subscriptions
-    return repository
-
-
-def _health(request: Request) -> HealthStore:
-    health: HealthStore = request.app.state.health
-    return health
-
-
-def _deliveries(request: Request) -> AttemptLog:
-    deliveries: AttemptLog = request.app.state.attempts
-    return deliveries
-
-
 async def _view(
     response: Response,
     subscription: Subscription,
@@ -184,17 +169,12 @@ async def _view(
     return SubscriptionView.of(subscription, await health.get(subscription.id), backlog)
 
 
-def _broker(request: Request) -> NotifyBroker:
-    broker: NotifyBroker = request.app.state.notify_broker
-    return broker
-
-
 @router.post("/subscriptions", status_code=status.HTTP_201_CREATED)
 async def create_subscription(
     body: SubscriptionCreate,
     request: Request,
     response: Response,
-    bus: CommandBus = Depends(command_bus),
+    bus: Bus,
 ) -> SubscriptionWithSecret:
     """Subscribe a URL to event types; the answer holds the signing secret, once."""
     subscription: Subscription = await bus.handle(CreateSubscription(**body.model_dump()))
@@ -208,10 +188,10 @@ async def create_subscription(
 
 @router.get("/subscriptions")
 async def list_subscriptions(
+    subscriptions: Subscriptions,
+    health: Health,
     status: SubscriptionStatus | None = Query(None),
     page: PageRequest = Depends(page_request),
-    subscriptions: SubscriptionRepository = Depends(_subscriptions),
-    health: HealthStore = Depends(_health),
 ) -> Page[SubscriptionView]:
     found = await subscriptions.list(SubscriptionFilter(status=status), page)
     healths = await health.get_many([s.id for s in found.items])
@@ -225,9 +205,9 @@ async def list_subscriptions(
 async def get_subscription(
     subscription_id: str,
     response: Response,
-    subscriptions: SubscriptionRepository = Depends(_subscriptions),
-    health: HealthStore = Depends(_health),
-    broker: NotifyBroker = Depends(_broker),
+    subscriptions: Subscriptions,
+    health: Health,
+    broker: NotifyConnection,
 ) -> SubscriptionView:
     return await _view(response, await subscriptions.get(subscription_id), health, broker)
 
@@ -237,9 +217,9 @@ async def update_subscription(
     subscription_id: str,
     body: SubscriptionPatch,
     response: Response,
+    bus: Bus,
+    health: Health,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
-    health: HealthStore = Depends(_health),
 ) -> SubscriptionView:
     """Change URL, patterns or description; pause, resume, or re-enable a disabled one."""
     command = UpdateSubscription(
@@ -253,8 +233,8 @@ async def update_subscription(
 @router.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_subscription(
     subscription_id: str,
+    bus: Bus,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
 ) -> Response:
     """Delete it with its deliveries; nothing more is sent to it."""
     await bus.handle(
@@ -267,10 +247,10 @@ async def delete_subscription(
 async def rotate_secret(
     subscription_id: str,
     response: Response,
+    bus: Bus,
+    health: Health,
     body: Rotation | None = None,
     expected_version: int | None = Depends(if_match_version),
-    bus: CommandBus = Depends(command_bus),
-    health: HealthStore = Depends(_health),
 ) -> SubscriptionWithSecret:
     """A new secret, shown once; the old one keeps signing beside it for a grace period."""
     command = RotateSecret(
@@ -286,10 +266,10 @@ async def rotate_secret(
 @router.get("/subscriptions/{subscription_id}/deliveries")
 async def list_deliveries(
     subscription_id: str,
+    subscriptions: Subscriptions,
+    deliveries: Attempts,
     status: DeliveryStatus | None = Query(None),
     page: PageRequest = Depends(page_request),
-    subscriptions: SubscriptionRepository = Depends(_subscriptions),
-    deliveries: AttemptLog = Depends(_deliveries),
 ) -> Page[Delivery]:
     """Its attempted deliveries, by first attempt, each with every attempt.
 
@@ -300,9 +280,7 @@ async def list_deliveries(
 
 
 @router.post("/subscriptions/{subscription_id}/replay", status_code=status.HTTP_202_ACCEPTED)
-async def replay(
-    subscription_id: str, body: Replay, bus: CommandBus = Depends(command_bus)
-) -> ReplayStarted:
+async def replay(subscription_id: str, body: Replay, bus: Bus) -> ReplayStarted:
     """Send again every logged event since a time that the subscription wants."""
     started: ReplayStarted = await bus.handle(
         ReplayEvents(subscription_id=subscription_id, since=body.since, until=body.until)
@@ -311,7 +289,7 @@ async def replay(
 
 
 @router.get("/deliveries/{delivery_id}", tags=["deliveries"])
-async def get_delivery(delivery_id: str, deliveries: AttemptLog = Depends(_deliveries)) -> Delivery:
+async def get_delivery(delivery_id: str, deliveries: Attempts) -> Delivery:
     return await deliveries.get(delivery_id)
 
 
@@ -320,7 +298,7 @@ async def get_delivery(delivery_id: str, deliveries: AttemptLog = Depends(_deliv
     status_code=status.HTTP_202_ACCEPTED,
     tags=["deliveries"],
 )
-async def retry_delivery(delivery_id: str, bus: CommandBus = Depends(command_bus)) -> Delivery:
+async def retry_delivery(delivery_id: str, bus: Bus) -> Delivery:
     """Attempt it again now (also a dead or succeeded one)."""
     delivery: Delivery = await bus.handle(RetryDelivery(delivery_id=delivery_id))
     return delivery

@@ -1,17 +1,17 @@
-"""Wires the notify service: settings -> runtime -> store -> broker plumbing -> bus -> app."""
+"""Wires the notify service: settings, store, broker -> stores, connection, workers -> container
+-> app."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from faststream.rabbit import RabbitBroker
 
 from services.notify import SERVICE, handlers
 from services.notify.api import router as subscriptions_router
@@ -25,11 +25,11 @@ from services.notify.commands import (
     RotateSecret,
     UpdateSubscription,
 )
+from services.notify.container import NotifyContainer
 from services.notify.deliveries import AttemptLog
 from services.notify.delivery import Deliverer
-from services.notify.feed import StreamSettings
 from services.notify.feed import router as feed_router
-from services.notify.livelog import LiveLog
+from services.notify.livelog import LiveLog, StreamSettings
 from services.notify.metrics import (
     DISABLED_SUBSCRIPTIONS,
     PENDING_DELIVERIES,
@@ -55,75 +55,72 @@ ATTEMPT_SWEEP_SECONDS = 3600.0
 STOP_STEP_SECONDS = 4.0
 
 
-def build_app(
+def bootstrap(
     settings: ServiceSettings | None = None,
     storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
     *,
     egress: EgressPolicy | None = None,
-) -> FastAPI:
-    """The notify service's app, its broker plumbing, storage and workers not yet started.
+    connection: NotifyBroker | None = None,
+) -> NotifyContainer:
+    """The notify service's parts: its connection and workers registered, nothing started.
 
     Args:
         settings: a plain ``ServiceSettings`` gets notify's own settings from the environment.
         storage: an already connected store (tests restart the service on the same one).
+        broker: by default one failing over between the nodes of ``RABBITMQ_URL``.
         egress: where webhooks may go; by default what ``WEBHOOK_ALLOWED_NETWORKS`` allows
             (tests give a policy with its own resolver).
+        connection: notify's own connection (the stream, subscription queues); by default
+            one to ``RABBITMQ_URL`` (tests with no broker pass a stand-in).
     """
     config = NotifySettings.of(settings)
     egress = egress or EgressPolicy.from_settings(config)
-    box = SecretBox.from_keys(
-        config.mpp_secret_keys.get_secret_value() if config.mpp_secret_keys else None
-    )
-    runtime = ServiceRuntime.create(SERVICE, config, storage)
-    db = runtime.storage.db
-    subscriptions = SubscriptionRepository(db, box)
-    attempts = AttemptLog(
-        db, timedelta(days=config.attempt_retention_days), ttl_index=runtime.storage.durable
-    )
-    health = HealthStore(db)
-    runtime.setup.extend(
-        [subscriptions.ensure_indexes, attempts.ensure_indexes, subscriptions.secure_stored_secrets]
-    )
-    broker = _notify_broker(config)
-    live = LiveLog(broker, config.live_feed_ring_size, config.event_log_dedupe_window)
+    runtime = ServiceRuntime.create(SERVICE, config, storage, broker)
+    stores = _stores(runtime, config)
+    connection = connection or _notify_broker(config)
+    live = LiveLog(connection, config.live_feed_ring_size, config.event_log_dedupe_window)
     client = build_webhook_client(config, egress=egress)
-    bus = CommandBus({})  # filled below: deliveries disable through it
+    workers: SubscriptionWorkers  # built below, once the deliverer can disable through the bus
 
-    async def disable(subscription_id: str, reason: str) -> None:
-        with contextlib.suppress(NotFound):  # deleted meanwhile: nothing left to disable
-            await bus.handle(DisableSubscription(subscription_id=subscription_id, reason=reason))
+    async def announce(subscription_id: str) -> None:
+        await workers.announce(subscription_id)
 
-    deliverer = _deliverer(config, broker, client, attempts, health, disable)
+    bus = _command_bus(config, stores, connection, live, announce, egress)
     workers = SubscriptionWorkers(
-        broker=broker,
-        subscriptions=subscriptions,
-        deliverer=deliverer,
+        broker=connection,
+        subscriptions=stores.subscriptions,
+        deliverer=_deliverer(config, connection, client, stores, partial(_disable, bus)),
         refresh_seconds=config.subscription_refresh_seconds,
         grace_seconds=config.shutdown_grace_seconds,
     )
-    bus = _command_bus(config, subscriptions, attempts, health, broker, live, workers, egress)
-    _add_periodic(runtime, config, broker, workers, attempts)
-    app = _create_app(runtime)
-    _run_beside(app, broker, live, workers, client, subscriptions)
-    for name, value in {
-        "bus": bus,
-        "live": live,
-        "subscriptions": subscriptions,
-        "attempts": attempts,
-        "health": health,
-        "notify_broker": broker,
-        "workers": workers,
-        "stream_settings": StreamSettings(
+    _add_workers(runtime, config, connection, stores, live, workers, client)
+    return NotifyContainer(
+        runtime=runtime,
+        bus=bus,
+        subscriptions=stores.subscriptions,
+        attempts=stores.attempts,
+        health=stores.health,
+        live=live,
+        notify_broker=connection,
+        workers=workers,
+        stream_settings=StreamSettings(
             ping_seconds=config.sse_ping_seconds, max_connections=config.sse_max_connections
         ),
-    }.items():
-        setattr(app.state, name, value)
-    return app
+    )
 
 
-def _create_app(runtime: ServiceRuntime) -> FastAPI:
+def build_app(
+    settings: ServiceSettings | None = None,
+    storage: Storage | None = None,
+    broker: RabbitBroker | None = None,
+    *,
+    egress: EgressPolicy | None = None,
+    connection: NotifyBroker | None = None,
+) -> FastAPI:
+    """The notify service's app over ``bootstrap``'s container, not yet started."""
     app = create_app(
-        runtime,
+        bootstrap(settings, storage, broker, egress=egress, connection=connection),
         title="MPP notify service",
         description=(
             "The event log of the MPP platform (a RabbitMQ stream), its live feed (Server-Sent"
@@ -135,19 +132,46 @@ def _create_app(runtime: ServiceRuntime) -> FastAPI:
     return app
 
 
+@dataclass(frozen=True)
+class _Stores:
+    subscriptions: SubscriptionRepository
+    attempts: AttemptLog
+    health: HealthStore
+
+
+def _stores(runtime: ServiceRuntime, config: NotifySettings) -> _Stores:
+    box = SecretBox.from_keys(
+        config.mpp_secret_keys.get_secret_value() if config.mpp_secret_keys else None
+    )
+    db = runtime.storage.db
+    subscriptions = SubscriptionRepository(db, box)
+    attempts = AttemptLog(
+        db, timedelta(days=config.attempt_retention_days), ttl_index=runtime.storage.durable
+    )
+    runtime.setup.extend(
+        [subscriptions.ensure_indexes, attempts.ensure_indexes, subscriptions.secure_stored_secrets]
+    )
+    return _Stores(subscriptions, attempts, HealthStore(db))
+
+
+async def _disable(bus: CommandBus, subscription_id: str, reason: str) -> None:
+    """What a delivery does when a subscription keeps failing: disable it through the bus."""
+    with contextlib.suppress(NotFound):  # deleted meanwhile: nothing left to disable
+        await bus.handle(DisableSubscription(subscription_id=subscription_id, reason=reason))
+
+
 def _deliverer(
     config: NotifySettings,
-    broker: NotifyBroker,
+    connection: NotifyBroker,
     client: httpx.AsyncClient,
-    attempts: AttemptLog,
-    health: HealthStore,
+    stores: _Stores,
     disable: Callable[[str, str], Awaitable[None]],
 ) -> Deliverer:
     return Deliverer(
-        broker=broker,
+        broker=connection,
         client=client,
-        attempts=attempts,
-        health=health,
+        attempts=stores.attempts,
+        health=stores.health,
         policy=RetryPolicy(
             config.retry_schedule,
             jitter=0.0,
@@ -174,15 +198,13 @@ def _notify_broker(config: NotifySettings) -> NotifyBroker:
 
 def _command_bus(
     config: NotifySettings,
-    subscriptions: SubscriptionRepository,
-    attempts: AttemptLog,
-    health: HealthStore,
+    stores: _Stores,
     broker: NotifyBroker,
     live: LiveLog,
-    workers: SubscriptionWorkers,
+    announce: Callable[[str], Awaitable[None]],
     egress: EgressPolicy,
 ) -> CommandBus:
-    announce = workers.announce
+    subscriptions, attempts, health = stores.subscriptions, stores.attempts, stores.health
     return CommandBus(
         {
             CreateSubscription: partial(
@@ -234,69 +256,71 @@ def _command_bus(
     )
 
 
-def _add_periodic(
+def _add_workers(
     runtime: ServiceRuntime,
     config: NotifySettings,
-    broker: NotifyBroker,
-    workers: SubscriptionWorkers,
-    attempts: AttemptLog,
-) -> None:
-    async def refresh_gauges() -> None:
-        if broker.tiers:
-            tiers = [await broker.depth(f"{DELAY_PREFIX}{t}") for t in broker.tiers]
-            held = workers.held_retries  # back from a tier, taken, not yet settled
-            RETRY_BACKLOG.labels(service=SERVICE).set(sum(tiers) + held)
-        cached = list(workers.cache.values())
-        ready = [await broker.depth(subscription_queue_name(s.id)) for s in cached]
-        PENDING_DELIVERIES.labels(service=SERVICE).set(sum(ready))
-        disabled = sum(1 for s in cached if s.status == "disabled")
-        DISABLED_SUBSCRIPTIONS.labels(service=SERVICE).set(disabled)
-
-    # Not a runtime task: it uses notify's own connection, so it stops before that closes.
-    workers.gauges = PeriodicTask("notify-gauges", config.notify_gauges_seconds, refresh_gauges)
-    runtime.periodic.append(
-        PeriodicTask("notify-attempt-retention", ATTEMPT_SWEEP_SECONDS, attempts.sweep)
-    )
-
-
-async def _repair_topology(broker: NotifyBroker, subscriptions: SubscriptionRepository) -> None:
-    """Every stored subscription has its queue, bound unless disabled (heals a crash)."""
-    for subscription in await subscriptions.all():
-        await broker.declare_subscription(subscription.id)
-        if subscription.status != "disabled":
-            await broker.bind(subscription.id, subscription.event_types)
-
-
-async def _bounded(step: Awaitable[Any]) -> None:
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(STOP_STEP_SECONDS):
-            await step
-
-
-def _run_beside(
-    app: FastAPI,
-    broker: NotifyBroker,
+    connection: NotifyBroker,
+    stores: _Stores,
     live: LiveLog,
     workers: SubscriptionWorkers,
     client: httpx.AsyncClient,
-    subscriptions: SubscriptionRepository,
 ) -> None:
-    """Start notify's broker plumbing once the runtime is up; stop it first on the way down."""
-    runtime_lifespan = app.router.lifespan_context
+    """Notify's workers after the runtime's own, in start order; each stop is bounded (with
+    the broker gone, unacked messages return to it anyway)."""
+    runtime.add_periodic(
+        PeriodicTask("notify-attempt-retention", ATTEMPT_SWEEP_SECONDS, stores.attempts.sweep)
+    )
+    bounded = STOP_STEP_SECONDS
+    runtime.add_worker(
+        "notify-connection", _Connection(connection, stores.subscriptions), stop_within=bounded
+    )
+    runtime.add_worker("webhook-client", _ClosedAtStop(client.aclose), stop_within=bounded)
+    runtime.add_worker("live-feed", live, stop_within=bounded)
+    # after the connection it reads queue depths on, so it stops before that closes
+    gauges = partial(_refresh_gauges, connection, workers)
+    runtime.add_periodic(PeriodicTask("notify-gauges", config.notify_gauges_seconds, gauges))
+    runtime.add_worker("subscription-workers", workers, stop_within=bounded)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with runtime_lifespan(app) as state:
-            await broker.connect()
-            try:
-                await _repair_topology(broker, subscriptions)
-                await live.start()
-                await workers.start()
-                yield state
-            finally:
-                # Bounded: with the broker gone, unacked messages return to it anyway.
-                await _bounded(workers.stop())
-                await asyncio.gather(_bounded(live.stop()), _bounded(client.aclose()))
-                await _bounded(broker.close())
 
-    app.router.lifespan_context = lifespan
+async def _refresh_gauges(connection: NotifyBroker, workers: SubscriptionWorkers) -> None:
+    if connection.tiers:
+        tiers = [await connection.depth(f"{DELAY_PREFIX}{t}") for t in connection.tiers]
+        held = workers.held_retries  # back from a tier, taken, not yet settled
+        RETRY_BACKLOG.labels(service=SERVICE).set(sum(tiers) + held)
+    cached = list(workers.cache.values())
+    ready = [await connection.depth(subscription_queue_name(s.id)) for s in cached]
+    PENDING_DELIVERIES.labels(service=SERVICE).set(sum(ready))
+    disabled = sum(1 for s in cached if s.status == "disabled")
+    DISABLED_SUBSCRIPTIONS.labels(service=SERVICE).set(disabled)
+
+
+class _Connection:
+    """Notify's own connection: opened and its topology repaired first, closed last."""
+
+    def __init__(self, connection: NotifyBroker, subscriptions: SubscriptionRepository) -> None:
+        self._connection = connection
+        self._subscriptions = subscriptions
+
+    async def start(self) -> None:
+        await self._connection.connect()
+        # every stored subscription has its queue, bound unless disabled (heals a crash)
+        for subscription in await self._subscriptions.all():
+            await self._connection.declare_subscription(subscription.id)
+            if subscription.status != "disabled":
+                await self._connection.bind(subscription.id, subscription.event_types)
+
+    async def stop(self) -> None:
+        await self._connection.close()
+
+
+class _ClosedAtStop:
+    """Something with nothing to start that must be closed on the way down."""
+
+    def __init__(self, close: Callable[[], Awaitable[None]]) -> None:
+        self._close = close
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self._close()

@@ -7,12 +7,12 @@ positions, the stream itself; neither touches the store.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.notify import SERVICE
+from services.notify.deps import Live, Streams
 from services.notify.eventlog import (
     MAX_POSITION,
     EventLogFilter,
@@ -20,7 +20,7 @@ from services.notify.eventlog import (
     check_type_patterns,
     parse_position,
 )
-from services.notify.livelog import LiveLog
+from services.notify.livelog import LiveLog, StreamSettings
 from services.notify.metrics import OPEN_STREAMS, SSE_REFUSED
 from shared.background import wait_for_signal
 from shared.clock import UtcDateTime
@@ -43,20 +43,9 @@ class TooManyStreams(DomainError):
     """This replica already serves as many streams as it may."""
 
 
-@dataclass
-class StreamSettings:
-    ping_seconds: float = 15.0
-    max_connections: int = 1000
-    open: int = 0
-
-
-def _live(request: Request) -> LiveLog:
-    live: LiveLog = request.app.state.live
-    return live
-
-
 @router.get("")
 async def list_events(
+    live: Live,
     type: list[str] = Query(
         [],
         max_length=50,
@@ -73,7 +62,6 @@ async def list_events(
     cursor: str | None = Query(
         None, max_length=100, description="`next_cursor` of the previous page."
     ),
-    live: LiveLog = Depends(_live),
 ) -> Page[LoggedEvent]:
     """The event log in position order (stream offset + 1).
 
@@ -96,7 +84,8 @@ async def list_events(
     },
 )
 async def stream_events(
-    request: Request,
+    live: Live,
+    settings: Streams,
     types: list[str] = Query(
         [],
         max_length=50,
@@ -112,7 +101,6 @@ async def stream_events(
     last_event_id: str | None = Header(
         None, alias="Last-Event-ID", max_length=30, description="Resume after this position."
     ),
-    live: LiveLog = Depends(_live),
 ) -> EventSourceResponse:
     """Server-Sent Events: `id` is the log position, `event` the type, `data` the CloudEvent.
 
@@ -123,7 +111,6 @@ async def stream_events(
     """
     patterns = check_type_patterns(types, field="types")
     start = _resume_position(last_event_id, after)
-    settings: StreamSettings = request.app.state.stream_settings
     if settings.open >= settings.max_connections:
         SSE_REFUSED.labels(service=SERVICE).inc()
         raise TooManyStreams(

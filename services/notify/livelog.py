@@ -11,6 +11,7 @@ import asyncio
 import bisect
 import contextlib
 from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
@@ -28,6 +29,15 @@ log = get_logger(__name__)
 STREAM_IDLE_SECONDS = 3.0
 """A history read that gets nothing for this long has reached the end of what exists."""
 TIMESTAMP_MARGIN = timedelta(seconds=2)
+
+
+@dataclass
+class StreamSettings:
+    """The live feed's keep-alive interval and open-stream limit, and the streams open now."""
+
+    ping_seconds: float = 15.0
+    max_connections: int = 1000
+    open: int = 0
 
 
 class LogSignal:

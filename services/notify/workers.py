@@ -26,7 +26,6 @@ from services.notify.topology import CONTROL_EXCHANGE, subscription_queue_name
 from shared.background import cancel_and_wait
 from shared.errors import NotFound
 from shared.logging import get_logger
-from shared.runtime import PeriodicTask
 
 log = get_logger(__name__)
 
@@ -75,9 +74,6 @@ class SubscriptionWorkers:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._control: AbstractChannel | None = None
-        self.gauges: PeriodicTask | None = None
-        """Refreshes the backlog gauges while the workers run (set by the bootstrap)."""
-        self._gauges_task: asyncio.Task[None] | None = None
         self.held_retries = 0
         """Retries this replica has taken from queues and not settled yet (for the gauge)."""
 
@@ -92,14 +88,11 @@ class SubscriptionWorkers:
         await queue.bind(CONTROL_EXCHANGE)
         await queue.consume(self._on_notice, no_ack=True)
         self._task = asyncio.create_task(self._every(), name="notify-subscription-refresh")
-        if self.gauges is not None:
-            self._gauges_task = asyncio.create_task(_repeat(self.gauges), name="notify-gauges")
 
     async def stop(self) -> None:
-        for task in (self._gauges_task, self._task):
-            if task is not None:
-                await cancel_and_wait(task)
-        self._task = self._gauges_task = None
+        if self._task is not None:
+            await cancel_and_wait(self._task)
+        self._task = None
         if self._control is not None:
             with contextlib.suppress(Exception):
                 await self._control.close()
@@ -231,12 +224,3 @@ def _prefetch(subscription: Subscription) -> int:
 def _is_retry(message: AbstractIncomingMessage) -> int:
     attempt = (message.headers or {}).get(ATTEMPT)
     return 1 if isinstance(attempt, int) and attempt > 0 else 0
-
-
-async def _repeat(task: PeriodicTask) -> None:
-    while True:
-        try:
-            await task.run()
-        except Exception:
-            log.exception("periodic.failed", task=task.name)
-        await asyncio.sleep(task.interval_seconds)

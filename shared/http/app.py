@@ -8,18 +8,16 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
-from shared.http.auth import ApiKeys
+from shared.container import ServiceContainer, attach
 from shared.http.conditional import ConditionalGetMiddleware
 from shared.http.cors import install_cors
 from shared.http.health import router as health_router
 from shared.http.limits import BodyLimitMiddleware
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
-from shared.http.ratelimit import AuthFailureLimiter
 from shared.http.server import server_limits
 from shared.logging import configure_logging, get_logger
 from shared.messaging.connection import check_broker_or_exit
-from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.tracing import instrument_app
 
@@ -27,20 +25,22 @@ log = get_logger(__name__)
 
 
 def create_app(
-    runtime: ServiceRuntime,
+    container: ServiceContainer,
     *,
     title: str,
     description: str,
     routers: Sequence[APIRouter],
 ) -> FastAPI:
-    """The service's HTTP app; its lifespan starts and stops ``runtime``.
+    """The service's HTTP app; its lifespan starts and stops the container's runtime.
 
     Args:
-        runtime: broker, storage, relay, consumers and periodic tasks.
+        container: what the service's bootstrap built; the app holds it, routes reach it
+            through ``shared.container``.
         title: the OpenAPI title.
         description: the OpenAPI description.
         routers: the service's resource routers.
     """
+    runtime = container.runtime
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,16 +51,12 @@ def create_app(
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
-    app.state.runtime = runtime
-    app.state.api_keys = ApiKeys.from_config(
-        runtime.settings.mpp_api_key, runtime.settings.mpp_api_keys
-    )
-    if not app.state.api_keys.configured:
+    attach(app, container)
+    if not container.access.keys.configured:
         log.warning(
             "auth.no_keys",
             detail="neither MPP_API_KEY nor MPP_API_KEYS is set: every write will be refused",
         )
-    app.state.auth_limiter = AuthFailureLimiter(limit=runtime.settings.auth_failures_per_minute)
     install_problem_handlers(app)
     app.add_middleware(ConditionalGetMiddleware)
     # a body is capped before anything reads it (routing, parsing, auth); only the request

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import Request, Response
+from fastapi import Depends, Response
 
 from shared.bus import CommandBus
+from shared.container import ServiceContainer, service_container
 from shared.domain import Aggregate
 from shared.http.concurrency import set_etag
 
 A = TypeVar("A", bound=Aggregate)
 
 
-def command_bus(request: Request) -> CommandBus:
+def command_bus(container: Annotated[ServiceContainer, Depends(service_container)]) -> CommandBus:
     """The service's command bus, wired in its bootstrap."""
-    bus: CommandBus = request.app.state.bus
-    return bus
+    return container.bus
+
+
+Bus = Annotated[CommandBus, Depends(command_bus)]
+"""A route's parameter for the service's command bus."""
 
 
 def with_etag(response: Response, aggregate: A) -> A:

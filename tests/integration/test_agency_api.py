@@ -1,4 +1,4 @@
-"""The agency service's HTTP resources, over real HTTP on loopback."""
+"""The agency service's HTTP resources, in process with no broker (tests.support.inprocess)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ import pytest
 
 from services.agency.bootstrap import build_app
 from shared.storage import Storage
-from tests.support.servers import RunningService, run_service, service_settings
-
-pytestmark = pytest.mark.broker
+from tests.support.inprocess import run_in_process
+from tests.support.servers import RunningService, service_settings
 
 BNN = {"code": "BNN", "name": "Badan Narkotika Nasional", "kind": "agency", "acronym": "BNN"}
 
 
 @pytest.fixture
-async def agency(rabbitmq: str, agency_storage: Storage) -> AsyncIterator[RunningService]:
-    async with run_service(build_app, storage=agency_storage) as running:
+async def agency(agency_storage: Storage) -> AsyncIterator[RunningService]:
+    async with run_in_process(build_app, storage=agency_storage) as running:
         yield running
 
 
@@ -98,14 +97,14 @@ async def test_writes_without_a_valid_key_are_refused_and_reads_are_public(
 
 
 async def test_a_hashed_key_without_the_agency_scope_is_forbidden(
-    rabbitmq: str, agency_storage: Storage
+    agency_storage: Storage,
 ) -> None:
     keys = [
         {"name": "mall-bot", "sha256": hashlib.sha256(b"mall-key").hexdigest(), "scopes": ["mall:write"]},
         {"name": "registry", "sha256": hashlib.sha256(b"agency-key").hexdigest(), "scopes": ["agency:write"]},
     ]  # fmt: skip
     settings = service_settings(mpp_api_key=None, mpp_api_keys=json.dumps(keys))
-    async with run_service(build_app, settings, agency_storage) as svc:
+    async with run_in_process(build_app, settings, agency_storage) as svc:
         refused = await svc.client.post(
             "/agencies", json=BNN, headers={"Authorization": "Bearer mall-key"}
         )

@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from shared.bus import CommandBus
+from shared.container import ServiceContainer
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.http.app import create_app
 from shared.messaging.consumer import EventConsumer
@@ -266,7 +268,8 @@ async def serving_a_consumer(gate: asyncio.Event) -> AsyncIterator[tuple[Running
     runtime.add_consumer(
         EventConsumer(service="test", queue=queue, db=storage.db, handlers={"agency.*": handle})
     )
-    app = create_app(runtime, title="test", description="a consumer", routers=[])
+    container = ServiceContainer(runtime=runtime, bus=CommandBus({}))
+    app = create_app(container, title="test", description="a consumer", routers=[])
     try:
         async with serve(app) as running:
             yield running, queue.name

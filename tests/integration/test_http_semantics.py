@@ -1,4 +1,4 @@
-"""HEAD, conditional GET (304) and If-Match as RFC 9110 says, over real HTTP on loopback."""
+"""HEAD, conditional GET (304) and If-Match as RFC 9110 says, in process with no broker."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ import pytest
 
 from services.agency.bootstrap import build_app
 from shared.storage import Storage
-from tests.support.notify import running_notify
-from tests.support.servers import RunningService, run_service
-
-pytestmark = pytest.mark.broker
+from tests.support.inprocess import run_in_process
+from tests.support.notify_in_process import notify_in_process
+from tests.support.servers import RunningService
 
 BNN = {"code": "BNN", "name": "Badan Narkotika Nasional", "kind": "agency"}
 
 
 @pytest.fixture
-async def agency(rabbitmq: str, agency_storage: Storage) -> AsyncIterator[RunningService]:
-    async with run_service(build_app, storage=agency_storage) as running:
+async def agency(agency_storage: Storage) -> AsyncIterator[RunningService]:
+    async with run_in_process(build_app, storage=agency_storage) as running:
         yield running
 
 
@@ -107,9 +106,9 @@ async def test_a_malformed_if_match_is_a_problem_naming_the_header(
 
 
 async def test_head_on_the_live_feed_answers_at_once_and_ends_the_stream(
-    rabbitmq: str, notify_storage: Storage
+    notify_storage: Storage,
 ) -> None:
-    async with running_notify(notify_storage) as notify:
+    async with notify_in_process(notify_storage) as notify:
         answer = await asyncio.wait_for(notify.client.head("/events/stream"), timeout=10)
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/event-stream")

@@ -1,4 +1,4 @@
-"""The mall service's HTTP resources, over real HTTP on loopback.
+"""The mall service's HTTP resources, in process with no broker (tests.support.inprocess).
 
 Agencies and MoUs reach the service's projections here through the same code the consumers
 run (``apply`` with real CloudEvents); the broker path is in test_mall_on_the_broker.py.
@@ -13,10 +13,11 @@ import httpx
 import pytest
 
 from services.mall.bootstrap import build_app
+from services.mall.container import MallContainer
+from shared.container import container_of
 from shared.events.catalogue import AgencyService
-from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE
 from shared.storage import Storage
-from tests.support.broker import delete_queues
+from tests.support.inprocess import run_in_process
 from tests.support.mou_events import Party, agency_registered, mou_signed, mou_terminated
 from tests.support.reference_malls import (
     DKI_JAKARTA,
@@ -26,9 +27,7 @@ from tests.support.reference_malls import (
     SANGGAU,
     ReferenceMall,
 )
-from tests.support.servers import RunningService, run_service
-
-pytestmark = pytest.mark.broker
+from tests.support.servers import RunningService
 
 KEMENPANRB = Party("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
 KEMENKUMHAM = Party(
@@ -57,17 +56,20 @@ DISDUKCAPIL = Party(
 
 
 @pytest.fixture
-async def mall(rabbitmq: str, mall_storage: Storage) -> AsyncIterator[RunningService]:
-    await delete_queues([MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE])
-    async with run_service(build_app, storage=mall_storage) as running:
-        directory = running.app.state.agency_directory
+async def mall(mall_storage: Storage) -> AsyncIterator[RunningService]:
+    async with run_in_process(build_app, storage=mall_storage) as running:
+        directory = _container(running).agency_directory
         for party in (KEMENPANRB, KEMENKUMHAM, POLRI, DISDUKCAPIL):
             await directory.apply(agency_registered(party))
         yield running
 
 
+def _container(svc: RunningService) -> MallContainer:
+    return container_of(svc.app, MallContainer)
+
+
 async def _sign(svc: RunningService, mou_id: str, parties: list[Party], version: int = 4) -> None:
-    await svc.app.state.counter_flags.on_mou_event(mou_signed(mou_id, parties, version=version))
+    await _container(svc).counter_flags.on_mou_event(mou_signed(mou_id, parties, version=version))
 
 
 async def _create(svc: RunningService, reference: ReferenceMall = SANGGAU) -> dict[str, Any]:
@@ -357,7 +359,9 @@ async def test_a_terminated_mou_flags_the_counters_in_the_malls_view(
         f"/malls/{created['id']}/counters",
         {"agency_id": KEMENKUMHAM.agency_id, "services": ["PASPOR", "PASPOR_GANTI"]},
     )
-    await mall.app.state.counter_flags.on_mou_event(mou_terminated("mou_2022", parties, version=5))
+    await _container(mall).counter_flags.on_mou_event(
+        mou_terminated("mou_2022", parties, version=5)
+    )
     [counter] = (await mall.client.get(f"/malls/{created['id']}")).json()["counters"]
     assert counter["flagged"] is True
     assert "terminated" in counter["flag_reason"]

@@ -18,6 +18,8 @@ import pytest
 
 from services.agency.bootstrap import build_app as build_agency_app
 from services.mall.bootstrap import build_app as build_mall_app
+from services.mall.container import MallContainer
+from services.mou.container import MouContainer
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE, MOU_AGENCIES_QUEUE
 from shared.projections.agencies import AgencyDirectory
@@ -82,7 +84,7 @@ async def _register(
         assert response.status_code == 201, response.text
         parties[body["code"]] = Party.of(response.json())
     wanted = [p.agency_id for p in parties.values()]
-    for directory in (services.mall.app.state.agency_directory, *also_known_to):
+    for directory in (services.mall.container(MallContainer).agency_directory, *also_known_to):
         async with asyncio.timeout(10):
             while len(await directory.get_many(wanted)) < len(wanted):
                 await asyncio.sleep(0.05)
@@ -319,7 +321,7 @@ async def test_an_mou_signed_in_the_mou_service_opens_counters_and_terminating_i
         parties = await _register(
             services,
             *(reference_agency(c) for c in ("KEMENPANRB", "KEMENKUMHAM")),
-            also_known_to=[mou.app.state.agencies],
+            also_known_to=[mou.container(MouContainer).agency_directory],
         )
         panrb, kumham = parties["KEMENPANRB"], parties["KEMENKUMHAM"]
         sanggau = await _create(mall, SANGGAU, "e2e")

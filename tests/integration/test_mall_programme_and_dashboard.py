@@ -1,5 +1,5 @@
-"""Regions, the timeline and the dashboard over real HTTP; the live feed relayed from a real
-notify consuming the real broker."""
+"""Regions, the timeline and the dashboard over real HTTP with no broker; the live feed relayed
+from a real notify consuming the real broker (that one test runs the mall on the broker too)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,23 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from services.mall.bootstrap import build_app
+from services.mall.container import MallContainer
 from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.inprocess import run_in_process
 from tests.support.notify import running_notify
 from tests.support.servers import RunningService, run_service, serve
 
-pytestmark = pytest.mark.broker
+
+@pytest.fixture
+async def mall(mall_storage: Storage) -> AsyncIterator[RunningService]:
+    async with run_in_process(build_app, storage=mall_storage, loopback=True) as running:
+        yield running
 
 
 @pytest.fixture
-async def mall(rabbitmq: str, mall_storage: Storage) -> AsyncIterator[RunningService]:
+async def mall_on_the_broker(rabbitmq: str, mall_storage: Storage) -> AsyncIterator[RunningService]:
     await delete_queues([MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE])
     async with run_service(build_app, storage=mall_storage) as running:
         yield running
@@ -160,10 +166,11 @@ async def _first_frame(client: httpx.AsyncClient, wanted: str) -> dict[str, str]
 
 
 async def test_the_feed_relays_notifys_events_unchanged(
-    mall: RunningService, notify_storage: Storage
+    mall_on_the_broker: RunningService, notify_storage: Storage
 ) -> None:
+    mall = mall_on_the_broker
     async with running_notify(notify_storage) as notify:
-        mall.app.state.dashboard.mpp_notify_url = notify.base_url
+        mall.container(MallContainer).dashboard.mpp_notify_url = notify.base_url
         waiting = asyncio.create_task(_first_frame(mall.client, "mall.planned"))
         await asyncio.sleep(1.0)  # the relay is connected and at the log's end
         planned = await _mall(mall, "63.06")
@@ -176,7 +183,7 @@ async def test_the_feed_relays_notifys_events_unchanged(
 
 
 async def test_the_feed_is_503_when_notify_cannot_be_reached(mall: RunningService) -> None:
-    mall.app.state.dashboard.mpp_notify_url = "http://127.0.0.1:9"
+    mall.container(MallContainer).dashboard.mpp_notify_url = "http://127.0.0.1:9"
     answer = await mall.client.get("/dashboard/feed")
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"
@@ -185,7 +192,7 @@ async def test_the_feed_is_503_when_notify_cannot_be_reached(mall: RunningServic
 async def test_a_last_event_id_that_is_not_a_log_position_is_422_naming_it(
     mall: RunningService,
 ) -> None:
-    mall.app.state.dashboard.mpp_notify_url = "http://127.0.0.1:9"  # never reached
+    mall.container(MallContainer).dashboard.mpp_notify_url = "http://127.0.0.1:9"  # never reached
     for value in (b"abc", b"-1", "\u0663".encode()):  # ARABIC-INDIC DIGIT THREE, as UTF-8
         answer = await mall.client.get("/dashboard/feed", headers={b"Last-Event-ID": value})
         assert answer.status_code == 422, (value, answer.text)
@@ -204,7 +211,7 @@ async def test_a_feed_request_notify_refuses_is_relayed_as_its_4xx_not_a_503(
         return JSONResponse(problem, status_code=422, media_type="application/problem+json")
 
     async with serve(refusing) as notify:
-        mall.app.state.dashboard.mpp_notify_url = notify.base_url
+        mall.container(MallContainer).dashboard.mpp_notify_url = notify.base_url
         answer = await mall.client.get("/dashboard/feed", params={"types": "nonsense"})
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"

@@ -1,7 +1,8 @@
-"""The MoU service's HTTP resources over real HTTP, its agencies learned from the agency service.
+"""The MoU service's HTTP resources, its agencies learned from the agency service.
 
-The agency service runs beside it and its events reach the MoU service over the real broker:
-that is the only way an agency becomes a possible party.
+The agency service runs beside it, both with no broker: its events reach the MoU service in
+memory (``tests.support.inprocess``), still the only way an agency becomes a possible party.
+The same path over the real broker is ``test_mou_on_the_broker``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from typing import Any
 
 import pytest
 
+from services.mou.container import MouContainer
+from shared.container import container_of
 from shared.storage import Storage
-from tests.support.mou import Services, agency_and_mou, register_agency, register_known
+from tests.support.mou import (
+    Services,
+    agency_and_mou_in_process,
+    register_agency,
+    register_known,
+)
 from tests.support.reference import reference_agency
-
-pytestmark = pytest.mark.broker
 
 AGENCY_ONLY_KEY = "agency-only-key"
 FINER_KEYS = json.dumps(
@@ -35,10 +41,10 @@ TITLE = "Nota Kesepahaman tentang Penyelenggaraan Pelayanan Publik pada Mal Pela
 
 
 @pytest.fixture
-async def services(
-    rabbitmq: str, agency_storage: Storage, mou_storage: Storage
-) -> AsyncIterator[Services]:
-    async with agency_and_mou(agency_storage, mou_storage, mpp_api_keys=FINER_KEYS) as running:
+async def services(agency_storage: Storage, mou_storage: Storage) -> AsyncIterator[Services]:
+    async with agency_and_mou_in_process(
+        agency_storage, mou_storage, mpp_api_keys=FINER_KEYS
+    ) as running:
         yield running
 
 
@@ -333,7 +339,7 @@ async def test_an_expiry_pass_expires_only_mous_in_force_whose_term_has_run_out(
         for agency in (panrb, pln):
             assert (await _sign(services, mou["id"], agency)).status_code == 201
 
-    expire_due = services.mou.app.state.expire_due
+    expire_due = container_of(services.mou.app, MouContainer).expire_due
     assert await expire_due(date(2030, 12, 31)) == []
     assert await expire_due(date(2031, 1, 1)) == [ending["id"]]
     assert await expire_due(date(2031, 1, 1)) == []

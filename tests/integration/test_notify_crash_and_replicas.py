@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 
+from services.notify.container import NotifyContainer
 from shared.storage import Storage
 from tests.support.broker import TcpProxy
 from tests.support.catalogue_events import agency_registered, publish
@@ -42,7 +43,7 @@ async def test_a_notify_killed_mid_delivery_loses_no_pending_delivery_after_a_re
                 lambda h: h.webhook_id in ids and h.accepted, count=len(ids), timeout=30
             )
             await receiver.settle(0.5)
-            assert restarted.app.state.workers.consuming()
+            assert restarted.container(NotifyContainer).workers.consuming()
 
     accepted = Counter(h.webhook_id for h in receiver.accepted if h.webhook_id in ids)
     assert set(accepted) == set(ids)  # nothing lost
@@ -66,10 +67,10 @@ async def test_two_replicas_share_a_subscription_and_deliver_each_event_once_in_
         subscription = await subscribe(first, receiver, ["agency.registered"])
         # The second replica hears of the new subscription on notify.control.
         for _ in range(100):
-            if subscription["id"] in second.app.state.workers.consuming():
+            if subscription["id"] in second.container(NotifyContainer).workers.consuming():
                 break
             await asyncio.sleep(0.05)
-        assert subscription["id"] in second.app.state.workers.consuming()
+        assert subscription["id"] in second.container(NotifyContainer).workers.consuming()
         for event in events:
             await publish(event)
         await receiver.wait_for(lambda h: h.webhook_id in ids and h.accepted, count=len(ids))

@@ -2,13 +2,14 @@
 
 These tests run notify with the default policy (``webhook_allowed_networks=""``): the
 other notify tests allow loopback explicitly, because their receivers listen on it.
+
+Tests that need only notify's HTTP and store run with no broker (``notify_in_process``);
+the others use the ``rabbitmq`` fixture, which marks them ``broker``.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
 
 from services.notify.domain import Subscription
 from services.notify.repository import SubscriptionRepository
@@ -18,10 +19,9 @@ from shared.storage import Storage
 from tests.support.catalogue_events import agency_registered, publish
 from tests.support.loopback import PUBLIC, Dns
 from tests.support.notify import AUTH, deliveries, eventually, running_notify, subscribe
+from tests.support.notify_in_process import notify_in_process
 from tests.support.servers import RunningService
 from tests.support.webhooks import TEST_SECRET_KEYS, WebhookReceiver
-
-pytestmark = pytest.mark.broker
 
 REFUSED = {
     "http://127.0.0.1:8080/hooks": "loopback",
@@ -44,10 +44,10 @@ REFUSED = {
 
 
 async def test_subscribing_an_internal_address_is_a_422_naming_the_url_and_why(
-    rabbitmq: str, notify_storage: Storage
+    notify_storage: Storage,
 ) -> None:
     answers: dict[str, Any] = {}
-    async with running_notify(notify_storage, webhook_allowed_networks="") as notify:
+    async with notify_in_process(notify_storage, webhook_allowed_networks="") as notify:
         for url in REFUSED:
             answers[url] = await notify.client.post(
                 "/subscriptions", json={"url": url, "event_types": ["#"]}, headers=AUTH
@@ -66,9 +66,9 @@ async def test_subscribing_an_internal_address_is_a_422_naming_the_url_and_why(
 
 
 async def test_changing_a_subscription_to_an_internal_address_is_refused_and_changes_nothing(
-    rabbitmq: str, notify_storage: Storage
+    notify_storage: Storage,
 ) -> None:
-    async with running_notify(notify_storage, webhook_allowed_networks="") as notify:
+    async with notify_in_process(notify_storage, webhook_allowed_networks="") as notify:
         created = await notify.client.post(
             "/subscriptions",
             json={"url": "https://hooks.example.go.id/mpp", "event_types": ["#"]},

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from services.notify.container import NotifyContainer
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import matches_any
 from shared.storage import Storage
@@ -260,7 +261,8 @@ async def test_readers_older_than_the_replicas_memory_are_caught_up_from_the_str
             await publish(event)
         last = await eventually(lambda: logged(notify, events[-1]), timeout=20)
         first = await eventually(lambda: _page_entry(notify, events[0], since))
-        assert not notify.app.state.live.covers(first["position"] - 1)  # out of memory
+        live = notify.container(NotifyContainer).live
+        assert not live.covers(first["position"] - 1)  # out of memory
 
         async with SseReader(
             notify.client, "/events/stream", last_event_id=str(first["position"] - 1)

@@ -3,6 +3,9 @@
 Every delivery the receiver takes is verified with the ``standardwebhooks`` package. Other
 events may cross the broker while these tests run, so every assertion names the events it
 published (by subject or id).
+
+Tests that need only notify's HTTP and store run with no broker (``notify_in_process``);
+the others use the ``rabbitmq`` fixture, which marks them ``broker``.
 """
 
 from __future__ import annotations
@@ -24,10 +27,9 @@ from tests.support.notify import (
     scoped_keys,
     subscribe,
 )
+from tests.support.notify_in_process import notify_in_process
 from tests.support.servers import RunningService
 from tests.support.webhooks import ReceivedWebhook, Reply, WebhookReceiver
-
-pytestmark = pytest.mark.broker
 
 
 def about(event: CloudEvent) -> Any:
@@ -479,10 +481,10 @@ async def test_after_a_secret_rotation_deliveries_verify_with_the_old_and_the_ne
 
 
 async def test_subscriptions_are_for_notify_admins_only_and_the_event_log_is_public(
-    rabbitmq: str, notify_storage: Storage
+    notify_storage: Storage,
 ) -> None:
     keys = scoped_keys(writer=["agency:write"], admin=["notify:admin"])
-    async with running_notify(notify_storage, mpp_api_keys=keys) as notify:
+    async with notify_in_process(notify_storage, mpp_api_keys=keys) as notify:
         anonymous = await notify.client.get("/subscriptions")
         wrong_scope = await notify.client.get(
             "/subscriptions", headers={"Authorization": "Bearer writer"}
@@ -513,9 +515,9 @@ async def test_subscriptions_are_for_notify_admins_only_and_the_event_log_is_pub
     ],
 )
 async def test_a_subscription_with_a_bad_url_or_pattern_is_refused(
-    rabbitmq: str, notify_storage: Storage, body: dict[str, Any], field: str
+    notify_storage: Storage, body: dict[str, Any], field: str
 ) -> None:
-    async with running_notify(notify_storage) as notify:
+    async with notify_in_process(notify_storage) as notify:
         refused = await notify.client.post("/subscriptions", json=body, headers=AUTH)
 
     assert refused.status_code == 422, refused.text
@@ -523,9 +525,9 @@ async def test_a_subscription_with_a_bad_url_or_pattern_is_refused(
 
 
 async def test_subscriptions_are_listed_changed_with_if_match_and_deleted(
-    rabbitmq: str, notify_storage: Storage
+    notify_storage: Storage,
 ) -> None:
-    async with WebhookReceiver() as receiver, running_notify(notify_storage) as notify:
+    async with WebhookReceiver() as receiver, notify_in_process(notify_storage) as notify:
         created = await subscribe(notify, receiver, ["mou.*"], description="Dasbor")
         location = f"/subscriptions/{created['id']}"
 

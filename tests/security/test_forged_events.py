@@ -16,6 +16,7 @@ from aiormq.exceptions import ChannelAccessRefused, ChannelPreconditionFailed
 from faststream.rabbit import RabbitBroker
 
 from services.mall.bootstrap import build_app as build_mall_app
+from services.mall.container import MallContainer
 from services.notify.topology import SUBSCRIPTIONS_DLQ
 from shared.events.catalogue import EVENT_TYPES, AgencyService
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
@@ -277,7 +278,7 @@ async def test_a_forged_mou_signed_cannot_open_a_counter_in_the_mall_service(
         await publish_as(
             provisioned.url("agency"), agency_registered(party), user_id=provisioned.user("agency")
         )
-    directory = mall.app.state.agency_directory
+    directory = mall.container(MallContainer).agency_directory
     async with asyncio.timeout(15):
         while len(await directory.get_many([p.agency_id for p in parties])) < 2:
             await asyncio.sleep(0.05)

@@ -10,11 +10,13 @@ from typing import Any
 
 from services.agency.bootstrap import build_app as build_agency_app
 from services.mou.bootstrap import build_app as build_mou_app
+from services.mou.container import MouContainer
 from services.mou.settings import MouSettings
+from shared.container import container_of
 from shared.messaging.topology import MOU_AGENCIES_QUEUE
-from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.inprocess import Spec, run_together
 from tests.support.servers import RunningService, run_service, service_settings
 
 
@@ -42,6 +44,19 @@ async def agency_and_mou(
         yield Services(agency=agency, mou=mou)
 
 
+@asynccontextmanager
+async def agency_and_mou_in_process(
+    agency_storage: Storage, mou_storage: Storage, **mou_overrides: Any
+) -> AsyncIterator[Services]:
+    """The agency and MoU services with no broker, agency events carried to the MoU service in
+    memory (``tests.support.inprocess``)."""
+    async with run_together(
+        Spec(build_agency_app, storage=agency_storage),
+        Spec(build_mou_app, mou_settings(**mou_overrides), mou_storage),
+    ) as (agency, mou):
+        yield Services(agency=agency, mou=mou)
+
+
 async def register_agency(agency: RunningService, body: dict[str, Any]) -> dict[str, Any]:
     response = await agency.client.post("/agencies", json=body, headers=agency.headers)
     assert response.status_code == 201, response.text
@@ -55,7 +70,7 @@ async def wait_until_known(
     timeout: float = 10.0,
 ) -> None:
     """Wait until the MoU service's projection holds every agency with ``status``."""
-    directory: AgencyDirectory = mou.app.state.agencies
+    directory = container_of(mou.app, MouContainer).agency_directory
     wanted = list(agency_ids)
     async with asyncio.timeout(timeout):
         while True:

@@ -8,12 +8,13 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from shared.container import ServiceContainer, container_of
 from shared.settings import ServiceSettings
 from shared.storage import Storage, connect
 from tests.support.vhost import run_vhost_url
@@ -21,6 +22,8 @@ from tests.support.vhost import run_vhost_url
 RABBITMQ_URL = run_vhost_url()
 """The test run's own vhost on the broker (see ``tests.support.vhost``): never the live one."""
 API_KEY = "test-key"
+
+C = TypeVar("C", bound=ServiceContainer)
 
 
 def service_settings(**overrides: Any) -> ServiceSettings:
@@ -66,6 +69,10 @@ class RunningService:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {API_KEY}"}
+
+    def container(self, kind: type[C]) -> C:
+        """The service's container (``MallContainer``, ...): its repositories and workers."""
+        return container_of(self.app, kind)
 
 
 @asynccontextmanager

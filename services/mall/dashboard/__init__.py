@@ -1,6 +1,5 @@
-"""The programme's dashboard (``GET /dashboard``), served by the mall service."""
+"""The programme's dashboard (``GET /dashboard``), served by the mall service.
 
-from services.mall.dashboard.figures import DashboardSettings
-from services.mall.dashboard.router import router
-
-__all__ = ["DashboardSettings", "router"]
+``figures`` (what the page shows, and its settings) is what the mall's container holds;
+``router`` (the page and its feed) reads that container, so it is imported on its own.
+"""

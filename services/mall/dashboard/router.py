@@ -13,13 +13,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sse_starlette import EventSourceResponse
 
 from services.mall.dashboard.charts import growth_chart, province_bars
-from services.mall.dashboard.figures import DashboardSettings, gather
+from services.mall.dashboard.figures import gather
+from services.mall.deps import Dashboard, Malls, MouDirectory
 from shared.errors import DomainError, NotFound
 from shared.events.catalogue import EVENT_TYPES
 from shared.http.problems import Problem, answered_as
@@ -45,18 +46,10 @@ class FeedUnavailable(DomainError):
     """Notify's live feed, which the dashboard relays, cannot be reached."""
 
 
-def _settings(request: Request) -> DashboardSettings:
-    settings: DashboardSettings = request.app.state.dashboard
-    return settings
-
-
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
-async def dashboard(request: Request) -> HTMLResponse:
+async def dashboard(malls: Malls, mou_directory: MouDirectory, settings: Dashboard) -> HTMLResponse:
     """The page: figures and charts as HTML and inline SVG, live events with JavaScript."""
-    settings = _settings(request)
-    figures = await gather(
-        request.app.state.malls, request.app.state.mous, settings.mpp_official_totals
-    )
+    figures = await gather(malls, mou_directory, settings.mpp_official_totals)
     page = templates.get_template("dashboard.html").render(
         figures=figures,
         bars=province_bars(figures.stats),
@@ -81,7 +74,7 @@ async def static_file(name: str) -> HTMLResponse:
 
 @router.get("/feed", response_class=EventSourceResponse, include_in_schema=False)
 async def feed(
-    request: Request,
+    settings: Dashboard,
     types: str = Query(FEED_TYPES, max_length=500),
     last_event_id: str | None = Header(
         None, alias="Last-Event-ID", max_length=20, pattern=LOG_POSITION
@@ -89,7 +82,6 @@ async def feed(
 ) -> Response:
     """notify's ``/events/stream`` relayed frame by frame; notify's own 4xx answer (a filter
     it refuses) relayed as it is; 503 if notify cannot be reached or fails."""
-    settings = _settings(request)
     client = httpx.AsyncClient(
         base_url=settings.mpp_notify_url, timeout=httpx.Timeout(5.0, read=None)
     )
