@@ -104,8 +104,9 @@ ensure_venv() {
 
 # Debian packages the tests use, installed (as root, with apt-get) only when missing: Chromium
 # for the browser tests (Playwright's Python package drives /usr/bin/chromium) and Prometheus
-# (promtool checks the alert rules; some tests run a real Prometheus). Not needed by scripts/run.
-SYSTEM_PACKAGES=("chromium:/usr/bin/chromium" "prometheus:promtool")
+# (promtool checks the alert rules; some tests run a real Prometheus) and docker-compose (a test
+# validates docker-compose.yml with `docker-compose config`). Not needed by scripts/run.
+SYSTEM_PACKAGES=("chromium:/usr/bin/chromium" "prometheus:promtool" "docker-compose:docker-compose")
 
 ensure_system_packages() {
   local entry missing=() policy=/usr/sbin/policy-rc.d made_policy="" status=0

@@ -26,6 +26,7 @@ from tests.support.rabbit_nodes import RabbitCluster, RabbitNode
 
 pytestmark = [
     pytest.mark.cluster,
+    pytest.mark.broker,  # RabbitMQ of its own: not part of the layer that runs without one
     pytest.mark.skipif(rabbit_nodes.available() is not None, reason=str(rabbit_nodes.available())),
 ]
 
