@@ -16,8 +16,9 @@ from shared.egress import EgressPolicy, parse_networks
 from shared.secrets import SecretBox
 from shared.storage import Storage
 from tests.support.catalogue_events import agency_registered, publish
+from tests.support.eventually import eventually
 from tests.support.loopback import PUBLIC, Dns
-from tests.support.notify import AUTH, deliveries, eventually, running_notify, subscribe
+from tests.support.notify import AUTH, deliveries, running_notify, subscribe
 from tests.support.servers import RunningService
 from tests.support.webhooks import TEST_SECRET_KEYS, WebhookReceiver
 

@@ -15,10 +15,10 @@ import pytest
 from shared.events.envelope import CloudEvent
 from shared.storage import Storage
 from tests.support.catalogue_events import agency_registered, mall_closed, publish
+from tests.support.eventually import eventually
 from tests.support.notify import (
     AUTH,
     deliveries,
-    eventually,
     metric,
     running_notify,
     scoped_keys,
@@ -197,7 +197,9 @@ async def test_consecutive_failed_messages_disable_a_subscription_and_re_enablin
         assert "HTTP 500" in state["disabled_reason"]
         assert state["health"]["consecutive_failures"] == 3
         assert state["health"]["last_error"] == "the receiver answered HTTP 500"
-        await eventually(lambda: _at_least(metric(notify, "mpp_webhook_disabled_subscriptions"), 1))
+        await eventually(
+            lambda: metric(notify, "mpp_webhook_disabled_subscriptions"), until=lambda n: n >= 1
+        )
         dead = [d for d in await deliveries(notify, subscription["id"]) if d["event_id"] in ids]
         assert [(d["status"], d["attempt_count"]) for d in dead] == [("dead", 2)] * 3
 
@@ -255,7 +257,7 @@ async def test_a_receiver_that_is_down_gets_every_missed_event_once_it_is_back(
 
         await eventually(all_failed_twice)
         backlog = await eventually(
-            lambda: _at_least(metric(notify, "mpp_webhook_retry_backlog"), 5)
+            lambda: metric(notify, "mpp_webhook_retry_backlog"), until=lambda n: n >= 5
         )
         assert backlog >= 5
 
@@ -570,11 +572,6 @@ async def _when(found: Any, status: str) -> dict[str, Any] | None:
 async def _disabled(service: RunningService, subscription_id: str) -> dict[str, Any] | None:
     state = await subscription_state(service, subscription_id)
     return state if state["status"] == "disabled" else None
-
-
-async def _at_least(value: Any, minimum: float) -> float | None:
-    got = float(await value)
-    return got if got >= minimum else None
 
 
 async def _all_succeeded(service: RunningService, subscription_id: str, ids: list[str]) -> bool:

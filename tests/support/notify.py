@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -21,7 +20,6 @@ from tests.support.servers import API_KEY, RunningService, run_service
 from tests.support.webhooks import WebhookReceiver, notify_settings
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -82,18 +80,6 @@ async def deliveries(service: RunningService, subscription_id: str) -> list[dict
         cursor = page["next_cursor"]
         if cursor is None:
             return found
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T | None]], timeout: float = 10.0, every: float = 0.05
-) -> T:
-    """Poll ``check`` until it returns something truthy, failing after ``timeout``."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result = await check()
-            if result:
-                return result
-            await asyncio.sleep(every)
 
 
 async def metric(service: RunningService, name: str, **labels: str) -> float:
