@@ -18,6 +18,7 @@ from tests.support.catalogue_events import agency_registered, mall_closed, publi
 from tests.support.eventually import eventually
 from tests.support.notify import (
     AUTH,
+    all_succeeded,
     deliveries,
     metric,
     running_notify,
@@ -264,7 +265,7 @@ async def test_a_receiver_that_is_down_gets_every_missed_event_once_it_is_back(
         await receiver.start()
         try:
             await receiver.wait_for(lambda h: h.webhook_id in ids and h.accepted, count=5)
-            await eventually(lambda: _all_succeeded(notify, subscription["id"], ids))
+            await eventually(lambda: all_succeeded(notify, subscription["id"], ids))
             found = [
                 d for d in await deliveries(notify, subscription["id"]) if d["event_id"] in ids
             ]
@@ -306,7 +307,7 @@ async def test_pending_deliveries_survive_a_restart_of_the_service(
     try:
         async with running_notify(notify_storage, fresh_queue=False, **settings) as notify:
             await receiver.wait_for(lambda h: h.webhook_id in ids and h.accepted, count=2)
-            await eventually(lambda: _all_succeeded(notify, subscription["id"], ids))
+            await eventually(lambda: all_succeeded(notify, subscription["id"], ids))
     finally:
         await receiver.stop()
     assert sorted(h.webhook_id for h in receiver.accepted if h.webhook_id in ids) == sorted(ids)
@@ -572,11 +573,6 @@ async def _when(found: Any, status: str) -> dict[str, Any] | None:
 async def _disabled(service: RunningService, subscription_id: str) -> dict[str, Any] | None:
     state = await subscription_state(service, subscription_id)
     return state if state["status"] == "disabled" else None
-
-
-async def _all_succeeded(service: RunningService, subscription_id: str, ids: list[str]) -> bool:
-    found = [d for d in await deliveries(service, subscription_id) if d["event_id"] in ids]
-    return len(found) == len(ids) and all(d["status"] == "succeeded" for d in found)
 
 
 def _gap(start: str, end: str) -> float:

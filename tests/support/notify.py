@@ -14,8 +14,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.notify.bootstrap import build_app
 from services.notify.topology import LOG_STREAM
 from shared.egress import EgressPolicy
+from shared.events.envelope import CloudEvent
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.catalogue_events import publish
+from tests.support.eventually import eventually
 from tests.support.servers import API_KEY, RunningService, run_service
 from tests.support.webhooks import WebhookReceiver, notify_settings
 
@@ -80,6 +83,34 @@ async def deliveries(service: RunningService, subscription_id: str) -> list[dict
         cursor = page["next_cursor"]
         if cursor is None:
             return found
+
+
+async def all_succeeded(service: RunningService, subscription_id: str, ids: list[str]) -> bool:
+    """Whether notify stored every one of these events' deliveries as succeeded."""
+    found = [d for d in await deliveries(service, subscription_id) if d["event_id"] in ids]
+    return len(found) == len(ids) and all(d["status"] == "succeeded" for d in found)
+
+
+async def caught_up(
+    service: RunningService,
+    receiver: WebhookReceiver,
+    subscription_id: str,
+    marker: CloudEvent,
+    timeout: float = 30.0,
+) -> None:
+    """Publish ``marker`` (an event the subscription takes) and wait until it is delivered.
+
+    One subscription's deliveries go out in publishing order, so once notify stored the
+    marker as succeeded, every delivery queued before it is done: what ``receiver`` lacks
+    then was never sent, and nothing queued earlier comes again.
+    """
+    await publish(marker)
+    await receiver.wait_for(lambda h: h.webhook_id == marker.id and h.accepted, timeout=timeout)
+    await eventually(
+        lambda: all_succeeded(service, subscription_id, [marker.id]),
+        timeout=timeout,
+        what=f"the marker {marker.id} stored as delivered",
+    )
 
 
 async def metric(service: RunningService, name: str, **labels: str) -> float:

@@ -124,6 +124,8 @@ class WebhookReceiver(Listener):
         self._replies: list[tuple[Callable[[dict[str, Any]], bool], Reply]] = []
         self._arrivals: Arrivals[ReceivedWebhook] = Arrivals()
         self.path = "/hooks/mpp"
+        self.answering = 0
+        """Deliveries taken but not recorded yet: they wait out a ``Reply.delay``."""
         self.received = self._arrivals.items
 
     @property
@@ -227,7 +229,11 @@ class WebhookReceiver(Listener):
         if not verified:
             reply = Reply(401, "signature not verified")
         if reply.delay:
-            await asyncio.sleep(reply.delay)
+            self.answering += 1
+            try:
+                await asyncio.sleep(reply.delay)
+            finally:
+                self.answering -= 1
         await self._arrivals.add(
             ReceivedWebhook(
                 headers=headers,
