@@ -18,6 +18,8 @@ import pytest
 
 from shared.events.patterns import matches_any
 from tests.support.broker import SERVICE_QUEUES, delete_queues
+from tests.support.eventually import eventually
+from tests.support.notify import deliveries
 from tests.support.processes import System, exit_codes, running_system
 from tests.support.servers import API_KEY
 from tests.support.sse import SseReader
@@ -45,12 +47,9 @@ async def _retry(
     call: Callable[[], Awaitable[httpx.Response]], until: int, timeout: float = 20.0
 ) -> httpx.Response:
     """Repeat ``call`` until it answers ``until``: projections learn from events, not at once."""
-    async with asyncio.timeout(timeout):
-        while True:
-            response = await call()
-            if response.status_code == until:
-                return response
-            await asyncio.sleep(0.2)
+    return await eventually(
+        call, until=lambda answer: answer.status_code == until, timeout=timeout, every=0.2
+    )
 
 
 async def _created(response: Awaitable[httpx.Response]) -> dict[str, Any]:
@@ -170,9 +169,9 @@ async def test_the_programme_end_to_end(system: System) -> None:
                 return [e for e in items if e["event"]["subject"] in
                         {*(p["id"] for p in [*parties, dukcapil]), mou_id, mall_id}]  # fmt: skip
 
-            async with asyncio.timeout(30):
-                while len(log := await logged()) < expected_count:
-                    await asyncio.sleep(0.2)
+            log = await eventually(
+                logged, until=lambda found: len(found) >= expected_count, timeout=30, every=0.2
+            )
             types = [entry["event"]["type"] for entry in log]
             assert types.count("agency.registered") == 4
             assert [t for t in types if t.startswith("mou.")] == [
@@ -187,7 +186,16 @@ async def test_the_programme_end_to_end(system: System) -> None:
             # Webhooks: exactly the subscribed events, each verified, in order per subject.
             wanted = [e["event"] for e in log if matches_any(SUBSCRIBED, e["event"]["type"])]
             await receiver.wait_for(lambda r: r.accepted, count=len(wanted), timeout=30)
-            await receiver.settle(1.0)
+            # Notify stored each delivery as done after one attempt: nothing more is on its way.
+            stored = await eventually(
+                lambda: deliveries(notify, subscription["id"]),
+                until=lambda found: (
+                    len(found) >= len(wanted) and all(d["status"] == "succeeded" for d in found)
+                ),
+                timeout=30,
+            )
+            assert sorted(d["event_id"] for d in stored) == sorted(e["id"] for e in wanted)
+            assert all(d["attempt_count"] == 1 for d in stored), stored
             ours = [r for r in receiver.received if r.event["id"] in {e["id"] for e in wanted}]
             assert all(r.verified for r in ours), [r.verification_error for r in ours]
             assert sorted(r.event["id"] for r in ours) == sorted(e["id"] for e in wanted)

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.notify.bootstrap import build_app
@@ -67,12 +68,16 @@ async def subscribe(
     return subscription
 
 
-async def deliveries(service: RunningService, subscription_id: str) -> list[dict[str, Any]]:
-    """Every delivery of a subscription, following the pages."""
+async def deliveries(
+    service: RunningService | httpx.AsyncClient, subscription_id: str
+) -> list[dict[str, Any]]:
+    """Every delivery of a subscription, following the pages (of a service in this process,
+    or over a client of one running elsewhere)."""
+    client = service if isinstance(service, httpx.AsyncClient) else service.client
     found: list[dict[str, Any]] = []
     cursor = None
     while True:
-        answer = await service.client.get(
+        answer = await client.get(
             f"/subscriptions/{subscription_id}/deliveries",
             params={"limit": 500, **({"cursor": cursor} if cursor else {})},
             headers=AUTH,
