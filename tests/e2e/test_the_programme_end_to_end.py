@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import httpx
@@ -21,7 +21,7 @@ from tests.support.broker import SERVICE_QUEUES, delete_queues
 from tests.support.eventually import eventually
 from tests.support.notify import deliveries
 from tests.support.processes import System, exit_codes, running_system
-from tests.support.servers import API_KEY
+from tests.support.servers import API_KEY, until_answered
 from tests.support.sse import SseReader
 from tests.support.webhooks import WebhookReceiver
 
@@ -41,15 +41,6 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     assert all(code in (0, -15) for code in exit_codes(running).values()), exit_codes(running)
     for service in running.services.values():
         assert '"event": "service.stopped"' in service.log(), f"{service.name} stopped gracefully"
-
-
-async def _retry(
-    call: Callable[[], Awaitable[httpx.Response]], until: int, timeout: float = 20.0
-) -> httpx.Response:
-    """Repeat ``call`` until it answers ``until``: projections learn from events, not at once."""
-    return await eventually(
-        call, until=lambda answer: answer.status_code == until, timeout=timeout, every=0.2
-    )
 
 
 async def _created(response: Awaitable[httpx.Response]) -> dict[str, Any]:
@@ -115,12 +106,11 @@ async def test_the_programme_end_to_end(system: System) -> None:
             parties = [panrb, kumham, bpjs]
 
             # The MoU: drafted once the MoU service has heard of every party, then signed.
-            drafted = await _retry(
+            drafted = await until_answered(
                 lambda: mou.post("/mous", json={
                     "title": "Nota Kesepahaman tentang Penyelenggaraan Pelayanan Publik"
                              " pada Mal Pelayanan Publik",
                     "parties": [{"agency_id": p["id"]} for p in parties]}),
-                until=201,
             )  # fmt: skip
             mou_id = drafted.json()["id"]
             await _created(
@@ -152,12 +142,10 @@ async def test_the_programme_end_to_end(system: System) -> None:
                     f"/malls/{mall_id}/inauguration", json={"scheduled_for": "2022-05-24T02:00:00Z"}
                 )
             )
-            await _retry(lambda: mall.post(
-                f"/malls/{mall_id}/counters", json={"agency_id": kumham["id"], "services": ["PASPOR"]}),
-                until=201)  # fmt: skip
-            await _retry(lambda: mall.post(
-                f"/malls/{mall_id}/counters", json={"agency_id": dukcapil["id"], "services": ["KTP"]}),
-                until=201)  # fmt: skip
+            await until_answered(lambda: mall.post(
+                f"/malls/{mall_id}/counters", json={"agency_id": kumham["id"], "services": ["PASPOR"]}))  # fmt: skip
+            await until_answered(lambda: mall.post(
+                f"/malls/{mall_id}/counters", json={"agency_id": dukcapil["id"], "services": ["KTP"]}))  # fmt: skip
             await _created(mall.post(f"/malls/{mall_id}/inaugurate", json={
                 "inaugurated_at": "2022-05-24T02:00:00Z", "inaugurated_by": "Menteri PANRB"}))  # fmt: skip
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import httpx
@@ -23,12 +22,12 @@ from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.broker import EventTap, Received, delete_queues, publish_raw
-from tests.support.eventually import eventually
 from tests.support.mou_events import Party, mou_signed, mou_terminated
 from tests.support.outbox import all_seen
+from tests.support.projections import known_to
 from tests.support.reference import MOU_2022_TITLE, reference_agency
 from tests.support.reference_malls import HULU_SUNGAI_SELATAN, SANGGAU, ReferenceMall
-from tests.support.servers import RunningService, run_service
+from tests.support.servers import RunningService, run_service, until_answered
 
 pytestmark = pytest.mark.broker
 
@@ -73,9 +72,7 @@ async def _register(
         parties[body["code"]] = Party.of(response.json())
     wanted = [p.agency_id for p in parties.values()]
     for directory in (services.mall.app.state.agency_directory, *also_known_to):
-        await eventually(
-            partial(directory.get_many, wanted), until=lambda known: len(known) == len(wanted)
-        )
+        await known_to(directory, wanted)
     return parties
 
 
@@ -111,10 +108,7 @@ async def _open_counter_once_the_mou_is_known(
 ) -> httpx.Response:
     body = {"agency_id": party.agency_id, "services": [service]}
     # A projection catching up: refused until the mall service knows the MoU.
-    return await eventually(
-        lambda: _post(mall, f"/malls/{mall_id}/counters", body),
-        until=lambda answer: answer.status_code == 201,
-    )
+    return await until_answered(lambda: _post(mall, f"/malls/{mall_id}/counters", body))
 
 
 def _about(mall_id: str, event_type: str) -> Callable[[Received], bool]:

@@ -29,9 +29,10 @@ from tests.support.broker import get_one
 from tests.support.eventually import eventually
 from tests.support.mou_events import Party, agency_registered, mou_signed
 from tests.support.notify import AUTH, deliveries, running_notify, subscribe
+from tests.support.projections import known_to
 from tests.support.reference import reference_agency
 from tests.support.reference_malls import SANGGAU
-from tests.support.servers import run_service, service_settings
+from tests.support.servers import run_service, service_settings, until_answered
 from tests.support.vhost import BASE_RABBITMQ_URL
 from tests.support.webhooks import WebhookReceiver
 
@@ -278,11 +279,7 @@ async def test_a_forged_mou_signed_cannot_open_a_counter_in_the_mall_service(
             provisioned.url("agency"), agency_registered(party), user_id=provisioned.user("agency")
         )
     directory = mall.app.state.agency_directory
-    await eventually(
-        lambda: directory.get_many([p.agency_id for p in parties]),
-        until=lambda known: len(known) == 2,
-        timeout=15,
-    )
+    await known_to(directory, [p.agency_id for p in parties], timeout=15)
     created = await mall.client.post("/malls", json=SANGGAU.create_body(), headers=mall.headers)
     assert created.status_code == 201, created.text
     mall_id = created.json()["id"]
@@ -304,9 +301,8 @@ async def test_a_forged_mou_signed_cannot_open_a_counter_in_the_mall_service(
 
     genuine = mou_signed("mou_genuine", parties, version=1)
     await publish_as(provisioned.url("mou"), genuine, user_id=provisioned.user("mou"))
-    await eventually(
+    await until_answered(
         lambda: mall.client.post(f"/malls/{mall_id}/counters", json=counter, headers=mall.headers),
-        until=lambda opened: opened.status_code == 201,
         timeout=15,
         every=0.1,
     )

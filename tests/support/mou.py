@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from services.mou.settings import MouSettings
 from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.projections import known_to
 from tests.support.servers import RunningService, run_service, service_settings
 
 
@@ -56,13 +56,7 @@ async def wait_until_known(
 ) -> None:
     """Wait until the MoU service's projection holds every agency with ``status``."""
     directory: AgencyDirectory = mou.app.state.agencies
-    wanted = list(agency_ids)
-    async with asyncio.timeout(timeout):
-        while True:
-            known = await directory.get_many(wanted)
-            if all(a in known and known[a].status == status for a in wanted):
-                return
-            await asyncio.sleep(0.05)
+    await known_to(directory, agency_ids, status, timeout)
 
 
 async def register_known(services: Services, *bodies: dict[str, Any]) -> list[dict[str, Any]]:
