@@ -395,18 +395,8 @@ class Seeder:
         key = f"{mall.regency_code} {mall.name}"
         found = self.find_mall(mall)
         if found is None:
-            body: dict[str, Any] = {
-                "name": mall.name,
-                "region": {
-                    "province_code": mall.province_code,
-                    "regency_code": mall.regency_code,
-                    "regency_name": mall.regency_name,
-                },
-            }
-            if mall.address:
-                body["address"] = mall.address
             try:
-                found = self.client.post("mall", "/malls", body)
+                found = self.client.post("mall", "/malls", mall.create_body())
             except ApiError as error:
                 found = self.find_mall(mall)
                 if error.status != 409 or found is None:

@@ -21,9 +21,9 @@ from tests.support.mou import (
     agency_and_mou,
     mou_settings,
     register_known,
-    wait_until_known,
 )
 from tests.support.outbox import all_seen
+from tests.support.projections import known_to
 from tests.support.reference import (
     MOU_2022_CODES,
     MOU_2022_PARTIES,
@@ -199,7 +199,7 @@ async def test_a_deactivated_agency_cannot_join_a_draft_or_sign_but_its_mou_in_f
         headers=services.agency.headers,
     )
     assert deactivated.status_code == 200, deactivated.text
-    await wait_until_known(services.mou, [kemenag["id"]], status="inactive")
+    await known_to(services.mou.app.state.agencies, [kemenag["id"]], status="inactive")
 
     joining = await _post(
         services, "/mous", {"title": "Baru", "parties": [bnn["id"], kemenag["id"]]}, 422
@@ -244,7 +244,7 @@ async def test_an_mou_whose_term_ran_out_is_expired_once_by_the_periodic_task_of
         panrb, pln = await register_known(
             services, reference_agency("KEMENPANRB"), reference_agency("PLN")
         )
-        await wait_until_known(replica, [panrb["id"], pln["id"]])
+        await known_to(replica.app.state.agencies, [panrb["id"], pln["id"]])
         ended = await _signed_mou(
             services, panrb, pln, valid_from="2022-06-28", valid_until="2024-06-27"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +11,6 @@ from services.agency.bootstrap import build_app as build_agency_app
 from services.mou.bootstrap import build_app as build_mou_app
 from services.mou.consumers import AGENCIES_QUEUE
 from services.mou.settings import MouSettings
-from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.projections import known_to
@@ -48,19 +47,8 @@ async def register_agency(agency: RunningService, body: dict[str, Any]) -> dict[
     return dict(response.json())
 
 
-async def wait_until_known(
-    mou: RunningService,
-    agency_ids: Iterable[str],
-    status: str = "active",
-    timeout: float = 10.0,
-) -> None:
-    """Wait until the MoU service's projection holds every agency with ``status``."""
-    directory: AgencyDirectory = mou.app.state.agencies
-    await known_to(directory, agency_ids, status, timeout)
-
-
 async def register_known(services: Services, *bodies: dict[str, Any]) -> list[dict[str, Any]]:
     """Register agencies through the agency service and wait until the MoU service knows them."""
     agencies = [await register_agency(services.agency, body) for body in bodies]
-    await wait_until_known(services.mou, [a["id"] for a in agencies])
+    await known_to(services.mou.app.state.agencies, [a["id"] for a in agencies])
     return agencies

@@ -26,13 +26,7 @@ DEC_10_2020 = datetime(2020, 12, 10, tzinfo=UTC)
 
 
 def _planned(reference: ReferenceMall = SANGGAU) -> Mall:
-    mall = Mall.plan(
-        name=reference.name,
-        province_code=reference.province_code,
-        regency_code=reference.regency_code,
-        regency_name=reference.regency_name,
-        address=reference.address,
-    )
+    mall = Mall.plan(name=reference.name, address=reference.address, **reference.region)
     mall.collect_events()
     mall.mark_loaded()
     return mall

@@ -83,12 +83,7 @@ async def parts(mall_storage: Storage) -> AsyncIterator[Parts]:
 
 async def _plan(parts: Parts, reference: ReferenceMall) -> Mall:
     return await handlers.plan_mall(
-        PlanMall(
-            name=reference.name,
-            province_code=reference.province_code,
-            regency_code=reference.regency_code,
-            regency_name=reference.regency_name,
-        ),
+        PlanMall(name=reference.name, **reference.region),
         malls=parts.malls,
     )
 
