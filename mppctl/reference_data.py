@@ -115,10 +115,15 @@ class MallRef:
 
     def create_body(self) -> dict[str, Any]:
         """The body of ``POST /malls`` for this mall."""
-        body: dict[str, Any] = {"name": self.name, "region": self.region}
-        if self.address:
-            body["address"] = self.address
-        return body
+        return mall_body(self.name, self.region, self.address)
+
+
+def mall_body(name: str, region: dict[str, str], address: str | None = None) -> dict[str, Any]:
+    """The body of ``POST /malls``: a name, a region, and an address when there is one."""
+    body: dict[str, Any] = {"name": name, "region": region}
+    if address:
+        body["address"] = address
+    return body
 
 
 def _s(code: str, name: str) -> ServiceRef:
