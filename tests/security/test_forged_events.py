@@ -17,7 +17,7 @@ from faststream.rabbit import RabbitBroker
 
 from services.mall.bootstrap import build_app as build_mall_app
 from services.notify.topology import SUBSCRIPTIONS_DLQ
-from shared.events.catalogue import EVENT_TYPES, AgencyService
+from shared.events.catalogue import EVENT_TYPES
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.identity import EVENTS_UNTRUSTED, configure_identities
@@ -260,13 +260,7 @@ def _party(code: str) -> Party:
         if code != "BNN"
         else {"name": "BNN", "kind": "agency", "services": []}
     )
-    return Party(
-        agency_id=f"agc_{code.lower()}_{uuid.uuid4().hex[:6]}",
-        code=code,
-        name=body["name"],
-        kind=body["kind"],
-        services=tuple(AgencyService(**s) for s in body["services"]),
-    )
+    return Party.of({**body, "id": f"agc_{code.lower()}_{uuid.uuid4().hex[:6]}", "code": code})
 
 
 async def test_a_forged_mou_signed_cannot_open_a_counter_in_the_mall_service(

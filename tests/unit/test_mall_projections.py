@@ -17,7 +17,7 @@ from services.mall.domain import Mall
 from services.mall.projections import MouRegister
 from services.mall.repository import MallRepository
 from shared.errors import Conflict
-from shared.events.catalogue import AgencyService, AgencyUpdated
+from shared.events.catalogue import AgencyUpdated
 from shared.events.envelope import CloudEvent
 from shared.outbox import AggregateStore
 from shared.projections.agencies import AgencyDirectory
@@ -39,25 +39,18 @@ from tests.support.reference_malls import (
 )
 
 KEMENPANRB = Party("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
-KEMENKUMHAM = Party(
-    "agc_kumham",
-    "KEMENKUMHAM",
-    "Kementerian Hukum dan HAM",
-    services=(AgencyService(code="PASPOR", name="Permohonan paspor"),),
+KEMENKUMHAM = Party.offering(
+    "agc_kumham", "KEMENKUMHAM", "Kementerian Hukum dan HAM", PASPOR="Permohonan paspor"
 )
-BPJSKES = Party(
-    "agc_bpjskes",
-    "BPJSKES",
-    "BPJS Kesehatan",
-    kind="public_body",
-    services=(AgencyService(code="JKN", name="Pendaftaran JKN"),),
+BPJSKES = Party.offering(
+    "agc_bpjskes", "BPJSKES", "BPJS Kesehatan", "public_body", JKN="Pendaftaran JKN"
 )
-DPMPTSP = Party(
+DPMPTSP = Party.offering(
     "agc_dpmptsp_sanggau",
     "DPMPTSP_SANGGAU",
     "DPMPTSP Kabupaten Sanggau",
-    kind="local_government",
-    services=(AgencyService(code="IZIN_USAHA", name="Perizinan berusaha"),),
+    "local_government",
+    IZIN_USAHA="Perizinan berusaha",
 )
 
 
