@@ -309,9 +309,7 @@ class Seeder:
             self._done("mou", key, "created")
         else:
             self._done("mou", key, "present", f"status {mou.get('status')}")
-        assert mou is not None
-        mou_id = mou["id"]
-        status = mou.get("status")
+        mou_id, status = _id_and_status(mou)
         if status in ("terminated", "expired"):
             return  # an operator ended it: leave history alone
 
@@ -406,9 +404,7 @@ class Seeder:
                 self._done("mall", key, "created")
         else:
             self._done("mall", key, "present", f"status {found.get('status')}")
-        assert found is not None
-        mall_id = found["id"]
-        status = found.get("status")
+        mall_id, status = _id_and_status(found)
         if status == "closed":
             return  # an operator closed it: leave it be
 
@@ -474,3 +470,9 @@ class Seeder:
 def seed(client: MppClient, **options: Any) -> SeedReport:
     """Load the reference data; see :class:`Seeder` for the options."""
     return Seeder(client, **options).run()
+
+
+def _id_and_status(found: dict[str, Any] | None) -> tuple[str, str | None]:
+    """The id and status of what the seed found or created (it always has one by then)."""
+    assert found is not None
+    return str(found["id"]), found.get("status")
