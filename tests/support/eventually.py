@@ -119,3 +119,15 @@ class Arrivals(Generic[T]):
 
         await self.wait_until(lambda: len(matching()) >= count, timeout)
         return matching()
+
+
+class Recording(Generic[T]):
+    """What a recording test double (webhook receiver, SSE reader) offers to wait with."""
+
+    _arrivals: Arrivals[T]
+
+    async def wait_for(
+        self, predicate: Callable[[T], Any] | None = None, count: int = 1, timeout: float = 10.0
+    ) -> list[T]:
+        """Wait until ``count`` arrivals match ``predicate``; returns all that match so far."""
+        return await self._arrivals.wait_for(predicate, count, timeout)

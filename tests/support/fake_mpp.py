@@ -38,6 +38,14 @@ PROVINCES = {
 }
 
 
+def _target(
+    store: dict[str, dict[str, Any]], parts: list[str]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The resource ``/<collection>/<id>/...`` names (None when unknown), and its action."""
+    resource = store.get(parts[1]) if len(parts) > 1 else None
+    return resource, parts[2] if len(parts) > 2 else None
+
+
 def problem(status: int, detail: str, **extensions: Any) -> httpx.Response:
     titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 422: "Invalid request"}
     body = {"type": "about:blank", "title": titles.get(status, "Error"), "status": status}
@@ -109,6 +117,13 @@ class FakeMpp:
             200, json={"items": chunk, "next_cursor": str(start + limit) if more else None}
         )
 
+    def _created(
+        self, store: dict[str, dict[str, Any]], resource: dict[str, Any]
+    ) -> httpx.Response:
+        """Keep a new resource (version 1) and answer 201 with it."""
+        store[resource["id"]] = resource
+        return self._saved(resource, 201)
+
     @staticmethod
     def _saved(resource: dict[str, Any], status: int = 200) -> httpx.Response:
         resource["version"] = resource.get("version", 0) + 1
@@ -130,16 +145,10 @@ class FakeMpp:
         if parts == ["agencies"] and method == "POST":
             if any(a["code"] == body["code"] for a in self.agencies.values()):
                 return problem(409, "an agency with this code exists", field="code")
-            agency: dict[str, Any] | None = {
-                "id": self._id("agc"),
-                "status": "active",
-                "services": [],
-                **{k: v for k, v in body.items() if v is not None or k == "acronym"},
-            }
-            assert agency is not None
-            self.agencies[agency["id"]] = agency
-            return self._saved(agency, 201)
-        agency = self.agencies.get(parts[1]) if len(parts) > 1 else None
+            given = {k: v for k, v in body.items() if v is not None or k == "acronym"}
+            new = {"id": self._id("agc"), "status": "active", "services": [], **given}
+            return self._created(self.agencies, new)
+        agency, _ = _target(self.agencies, parts)
         if agency is None:
             return problem(404, f"no agency with id {parts[1] if len(parts) > 1 else ''}")
         if len(parts) == 2 and method == "GET":
@@ -185,24 +194,23 @@ class FakeMpp:
                         "signatory_title": None,
                     }
                 )
-            mou: dict[str, Any] | None = {
-                "id": self._id("mou"),
-                "number": body.get("number"),
-                "title": body["title"],
-                "parties": parties,
-                "status": "draft",
-                "signing_at": None,
-                "valid_from": body.get("valid_from"),
-                "valid_until": body.get("valid_until"),
-                "team": [],
-            }
-            assert mou is not None
-            self.mous[mou["id"]] = mou
-            return self._saved(mou, 201)
-        mou = self.mous.get(parts[1]) if len(parts) > 1 else None
+            return self._created(
+                self.mous,
+                {
+                    "id": self._id("mou"),
+                    "number": body.get("number"),
+                    "title": body["title"],
+                    "parties": parties,
+                    "status": "draft",
+                    "signing_at": None,
+                    "valid_from": body.get("valid_from"),
+                    "valid_until": body.get("valid_until"),
+                    "team": [],
+                },
+            )
+        mou, action = _target(self.mous, parts)
         if mou is None:
             return problem(404, "no such MoU")
-        action = parts[2] if len(parts) > 2 else None
         if action is None and method == "GET":
             return httpx.Response(200, json=mou)
         if action == "schedule":
@@ -267,7 +275,7 @@ class FakeMpp:
                 for m in self.malls.values()
             ):
                 return problem(409, "that regency already has a mall", field="region.regency_code")
-            mall: dict[str, Any] | None = {
+            new = {
                 "id": self._id("mall"),
                 "name": body["name"],
                 "region": {**region, "province_name": PROVINCES[region["province_code"]]},
@@ -279,13 +287,10 @@ class FakeMpp:
                 "inaugurated_by": None,
                 "counters": [],
             }
-            assert mall is not None
-            self.malls[mall["id"]] = mall
-            return self._saved(mall, 201)
-        mall = self.malls.get(parts[1]) if len(parts) > 1 else None
+            return self._created(self.malls, new)
+        mall, action = _target(self.malls, parts)
         if mall is None:
             return problem(404, "no such mall")
-        action = parts[2] if len(parts) > 2 else None
         if action is None and method == "GET":
             return httpx.Response(200, json=mall)
         if action == "open":

@@ -25,7 +25,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from services.notify.settings import NotifySettings
-from tests.support.eventually import Arrivals
+from tests.support.eventually import Arrivals, Recording
 from tests.support.ports import Listener
 from tests.support.servers import service_settings
 
@@ -108,7 +108,7 @@ def _verify(secret: str, body: bytes, headers: dict[str, str]) -> str | None:
     return None
 
 
-class WebhookReceiver(Listener):
+class WebhookReceiver(Listener, Recording[ReceivedWebhook]):
     """An HTTP/1.1 server on 127.0.0.1 that takes webhooks at ``url``.
 
     Args:
@@ -161,15 +161,6 @@ class WebhookReceiver(Listener):
     @property
     def accepted(self) -> list[ReceivedWebhook]:
         return [r for r in self.received if r.accepted]
-
-    async def wait_for(
-        self,
-        predicate: Callable[[ReceivedWebhook], bool] | None = None,
-        count: int = 1,
-        timeout: float = 10.0,
-    ) -> list[ReceivedWebhook]:
-        """Wait until ``count`` received deliveries match; returns all that match."""
-        return await self._arrivals.wait_for(predicate, count, timeout)
 
     # --- HTTP -------------------------------------------------------------------------------
 
