@@ -48,6 +48,27 @@ async def delivery_of(
     return found[0] if found else None
 
 
+async def delivery_in(
+    service: RunningService, subscription_id: str, event: CloudEvent, status: str
+) -> dict[str, Any]:
+    """The event's delivery once notify stored it with ``status``."""
+    found = await eventually(
+        lambda: delivery_of(service, subscription_id, event),
+        until=lambda delivery: delivery is not None and delivery["status"] == status,
+        what=f"{event.id}'s delivery {status}",
+    )
+    assert found is not None
+    return found
+
+
+async def delivered(
+    service: RunningService, receiver: WebhookReceiver, subscription_id: str, event: CloudEvent
+) -> dict[str, Any]:
+    """Wait until ``receiver`` accepted ``event`` and notify stored its delivery as done."""
+    await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
+    return await delivery_in(service, subscription_id, event, "succeeded")
+
+
 async def subscription_state(service: RunningService, subscription_id: str) -> dict[str, Any]:
     answer = await service.client.get(f"/subscriptions/{subscription_id}", headers=AUTH)
     assert answer.status_code == 200, answer.text
@@ -68,10 +89,7 @@ async def test_a_receiver_that_fails_twice_then_succeeds_gets_the_event_on_the_t
         failed_before = await metric(notify, "mpp_webhook_deliveries_total", outcome="failed")
 
         await publish(event)
-        await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivered(notify, receiver, subscription["id"], event)
         failed_after = await metric(notify, "mpp_webhook_deliveries_total", outcome="failed")
         state = await subscription_state(notify, subscription["id"])
 
@@ -110,10 +128,7 @@ async def test_retry_after_from_the_receiver_sets_when_the_next_attempt_comes(
         subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(Reply(429, headers={"Retry-After": "1"}), to=about(event))
         await publish(event)
-        await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivered(notify, receiver, subscription["id"], event)
 
     first, second = delivery["attempts"]
     assert first["status_code"] == 429
@@ -137,9 +152,7 @@ async def test_an_odd_retry_after_is_ignored_and_the_delivery_goes_on_by_the_sch
         await publish(later)
         await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
         await receiver.wait_for(lambda h: h.webhook_id == later.id and h.accepted)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivery_in(notify, subscription["id"], event, "succeeded")
 
     first, second = delivery["attempts"]
     assert first["status_code"] == 503 and first["retry_after_seconds"] is None
@@ -402,9 +415,7 @@ async def test_a_receiver_that_does_not_answer_in_time_fails_the_attempt(
         subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(Reply(204, delay=1.0), to=about(event))
         await publish(event)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivery_in(notify, subscription["id"], event, "succeeded")
 
     timed_out, succeeded = delivery["attempts"]
     assert timed_out["status_code"] is None
@@ -424,16 +435,12 @@ async def test_an_operator_can_retry_a_dead_delivery(
         subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(500, to=about(event))
         await publish(event)
-        dead = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "dead")
-        )
+        dead = await delivery_in(notify, subscription["id"], event, "dead")
 
         retried = await notify.client.post(f"/deliveries/{dead['id']}/retry", headers=AUTH)
         assert retried.status_code == 202, retried.text
         await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
-        done = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        done = await delivery_in(notify, subscription["id"], event, "succeeded")
         one = await notify.client.get(f"/deliveries/{dead['id']}", headers=AUTH)
 
     assert [a["status_code"] for a in done["attempts"]] == [500, 204]
@@ -563,11 +570,6 @@ async def test_subscriptions_are_listed_changed_with_if_match_and_deleted(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-async def _when(found: Any, status: str) -> dict[str, Any] | None:
-    delivery = await found
-    return delivery if delivery is not None and delivery["status"] == status else None
 
 
 async def _disabled(service: RunningService, subscription_id: str) -> dict[str, Any] | None:
