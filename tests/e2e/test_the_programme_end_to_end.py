@@ -21,6 +21,7 @@ from tests.support.broker import SERVICE_QUEUES, delete_queues
 from tests.support.eventually import eventually
 from tests.support.notify import deliveries
 from tests.support.processes import System, exit_codes, running_system
+from tests.support.reference import reference_agency
 from tests.support.servers import API_KEY, until_answered
 from tests.support.sse import SseReader
 from tests.support.webhooks import WebhookReceiver
@@ -67,38 +68,10 @@ async def test_the_programme_end_to_end(system: System) -> None:
             assert feed.status_code == 200
 
             # Agencies: three MoU parties and a regency's own civil-registry office.
-            panrb = await _created(
-                agency.post(
-                    "/agencies",
-                    json={
-                        "code": "KEMENPANRB",
-                        "kind": "ministry",
-                        "name": "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi",
-                    },
-                )
-            )
-            kumham = await _created(
-                agency.post(
-                    "/agencies",
-                    json={
-                        "code": "KEMENKUMHAM",
-                        "kind": "ministry",
-                        "name": "Kementerian Hukum dan HAM",
-                        "services": [{"code": "PASPOR", "name": "Permohonan paspor"}],
-                    },
-                )
-            )
-            bpjs = await _created(
-                agency.post(
-                    "/agencies",
-                    json={
-                        "code": "BPJSKES",
-                        "kind": "public_body",
-                        "name": "BPJS Kesehatan",
-                        "services": [{"code": "JKN", "name": "Pendaftaran JKN"}],
-                    },
-                )
-            )
+            panrb, kumham, bpjs = [
+                await _created(agency.post("/agencies", json=reference_agency(code)))
+                for code in ("KEMENPANRB", "KEMENKUMHAM", "BPJSKES")
+            ]
             dukcapil = await _created(agency.post("/agencies", json={
                 "code": "DISDUKCAPIL_SANGGAU", "kind": "local_government",
                 "name": "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Sanggau",

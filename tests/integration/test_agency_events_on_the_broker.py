@@ -10,16 +10,12 @@ from services.agency.bootstrap import build_app
 from shared.storage import Storage
 from tests.support.broker import EventTap, TcpProxy
 from tests.support.outbox import all_published, outbox_of
+from tests.support.reference import reference_agency
 from tests.support.servers import API_KEY, run_service, service_settings
 
 pytestmark = pytest.mark.broker
 
-KEMENPANRB = {
-    "code": "KEMENPANRB",
-    "name": "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi",
-    "acronym": "KemenPANRB",
-    "kind": "ministry",
-}
+KEMENPANRB = reference_agency("KEMENPANRB")
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 

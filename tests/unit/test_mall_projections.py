@@ -81,6 +81,14 @@ async def _plan(parts: Parts, reference: ReferenceMall) -> Mall:
     )
 
 
+async def _counter_under_mou_a(parts: Parts, parties: list[Party], party: Party) -> Mall:
+    """Sanggau planned, with ``party``'s counter open under MoU ``mou_a`` (signed, version 4)."""
+    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
+    sanggau = await _plan(parts, SANGGAU)
+    await _open_counter(parts, sanggau, party)
+    return sanggau
+
+
 async def _open_counter(parts: Parts, mall: Mall, party: Party) -> Mall:
     return await handlers.open_counter(
         OpenCounter(mall_id=mall.id, agency_id=party.agency_id, services=[party.services[0].code]),
@@ -262,9 +270,7 @@ async def test_a_new_mou_clears_the_flag_and_flagging_twice_records_nothing(
     parts: Parts,
 ) -> None:
     parties = [KEMENPANRB, KEMENKUMHAM]
-    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
-    sanggau = await _plan(parts, SANGGAU)
-    await _open_counter(parts, sanggau, KEMENKUMHAM)
+    sanggau = await _counter_under_mou_a(parts, parties, KEMENKUMHAM)
     terminated = mou_terminated("mou_a", parties, version=5)
     await parts.flags.on_mou_event(terminated)
     version_after_flag = (await parts.malls.get(sanggau.id)).version
@@ -291,9 +297,7 @@ async def test_a_counter_of_an_agency_without_an_mou_is_refused_until_one_is_sig
 
 async def test_an_agency_that_becomes_a_local_government_loses_its_flag(parts: Parts) -> None:
     parties = [KEMENPANRB, KEMENKUMHAM]
-    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
-    sanggau = await _plan(parts, SANGGAU)
-    await _open_counter(parts, sanggau, KEMENKUMHAM)
+    sanggau = await _counter_under_mou_a(parts, parties, KEMENKUMHAM)
     await parts.flags.on_mou_event(mou_terminated("mou_a", parties, version=5))
     assert await _flags(parts, sanggau) == {"KEMENKUMHAM": True}
 
@@ -318,9 +322,7 @@ async def test_an_agency_that_becomes_a_local_government_loses_its_flag(parts: P
 
 async def test_an_expired_mou_flags_the_counters_too(parts: Parts) -> None:
     parties = [KEMENPANRB, BPJSKES]
-    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
-    sanggau = await _plan(parts, SANGGAU)
-    await _open_counter(parts, sanggau, BPJSKES)
+    sanggau = await _counter_under_mou_a(parts, parties, BPJSKES)
     await parts.flags.on_mou_event(mou_expired("mou_a", parties, version=5))
     stored = await parts.malls.get(sanggau.id)
     assert stored.counters[0].flagged is True
