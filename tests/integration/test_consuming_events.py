@@ -17,6 +17,7 @@ from shared.messaging.topology import ConsumerQueue
 from shared.runtime import ServiceRuntime
 from shared.storage import Storage
 from tests.support.broker import delete_queues, get_one, publish_raw
+from tests.support.catalogue_events import agency_deactivated
 from tests.support.eventually import eventually
 from tests.support.servers import (
     RunningService,
@@ -33,14 +34,7 @@ RUN = uuid.uuid4().hex[:6]
 
 
 def _deactivated(name: str) -> CloudEvent:
-    agency_id = f"{name}_{RUN}"
-    return CloudEvent.new(
-        type="agency.deactivated",
-        source="/mpp/agency",
-        subject=agency_id,
-        data={"agency_id": agency_id, "version": 2, "code": "BNN", "name": "BNN"},
-        correlation_id=f"corr-{agency_id}",
-    )
+    return agency_deactivated(f"{name}_{RUN}")
 
 
 @asynccontextmanager
