@@ -121,22 +121,23 @@ def _set_status(
     report(ctx, as_json, message, sub, show_subscription)
 
 
-@app.command("pause")
-@guarded
-def subscriptions_pause(
-    ctx: typer.Context, subscription_id: str, if_match: IfMatchOpt = None, as_json: JsonOpt = False
-) -> None:
-    """Pause deliveries to a subscription."""
-    _set_status(ctx, subscription_id, "paused", if_match, as_json)
+def _status_command(name: str, status: str, help_text: str) -> None:
+    """Register ``mppctl subscriptions <name>``, which sets a subscription's ``status``."""
+
+    def command(
+        ctx: typer.Context,
+        subscription_id: str,
+        if_match: IfMatchOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        _set_status(ctx, subscription_id, status, if_match, as_json)
+
+    command.__doc__ = help_text
+    app.command(name)(guarded(command))
 
 
-@app.command("resume")
-@guarded
-def subscriptions_resume(
-    ctx: typer.Context, subscription_id: str, if_match: IfMatchOpt = None, as_json: JsonOpt = False
-) -> None:
-    """Resume (re-enable) a paused or disabled subscription."""
-    _set_status(ctx, subscription_id, "active", if_match, as_json)
+_status_command("pause", "paused", "Pause deliveries to a subscription.")
+_status_command("resume", "active", "Resume (re-enable) a paused or disabled subscription.")
 
 
 @app.command("delete")

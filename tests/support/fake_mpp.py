@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,20 @@ PROVINCES = {
     "61": "Kalimantan Barat",
     "63": "Kalimantan Selatan",
 }
+
+
+def _matching(
+    request: httpx.Request,
+    items: Iterable[dict[str, Any]],
+    **tests: Callable[[dict[str, Any], str], bool],
+) -> list[dict[str, Any]]:
+    """The items that pass the test of every query parameter the request gives a value."""
+    found = list(items)
+    for name, test in tests.items():
+        value = request.url.params.get(name)
+        if value:
+            found = [item for item in found if test(item, value)]
+    return found
 
 
 def _target(
@@ -134,13 +149,12 @@ class FakeMpp:
     def _agency(self, request: httpx.Request, parts: list[str], body: Any) -> httpx.Response:
         method = request.method
         if parts == ["agencies"] and method == "GET":
-            items = list(self.agencies.values())
-            code = request.url.params.get("code")
-            if code:
-                items = [a for a in items if a["code"] == code.upper()]
-            kind = request.url.params.get("kind")
-            if kind:
-                items = [a for a in items if a["kind"] == kind]
+            items = _matching(
+                request,
+                self.agencies.values(),
+                code=lambda a, code: a["code"] == code.upper(),
+                kind=lambda a, kind: a["kind"] == kind,
+            )
             return self._page(request, items)
         if parts == ["agencies"] and method == "POST":
             if any(a["code"] == body["code"] for a in self.agencies.values()):
@@ -165,10 +179,11 @@ class FakeMpp:
     def _mou(self, request: httpx.Request, parts: list[str], body: Any) -> httpx.Response:
         method = request.method
         if parts == ["mous"] and method == "GET":
-            items = list(self.mous.values())
-            party = request.url.params.get("party")
-            if party:
-                items = [m for m in items if any(p["agency_id"] == party for p in m["parties"])]
+            items = _matching(
+                request,
+                self.mous.values(),
+                party=lambda m, party: any(p["agency_id"] == party for p in m["parties"]),
+            )
             return self._page(request, items)
         if parts == ["mous"] and method == "POST":
             if self.mou_lag > 0:
@@ -245,14 +260,13 @@ class FakeMpp:
     def _mall(self, request: httpx.Request, parts: list[str], body: Any) -> httpx.Response:
         method = request.method
         if parts == ["malls"] and method == "GET":
-            items = list(self.malls.values())
-            for key in ("province_code", "regency_code"):
-                value = request.url.params.get(key)
-                if value:
-                    items = [m for m in items if m["region"][key] == value]
-            status = request.url.params.get("status")
-            if status:
-                items = [m for m in items if m["status"] == status]
+            items = _matching(
+                request,
+                self.malls.values(),
+                province_code=lambda m, code: m["region"]["province_code"] == code,
+                regency_code=lambda m, code: m["region"]["regency_code"] == code,
+                status=lambda m, status: m["status"] == status,
+            )
             return self._page(request, items)
         if parts == ["malls", "stats"]:
             by_status: dict[str, int] = {}
