@@ -24,6 +24,7 @@ from tests.support.notify import (
     running_notify,
     scoped_keys,
     subscribe,
+    subscribed,
 )
 from tests.support.servers import RunningService
 from tests.support.webhooks import ReceivedWebhook, Reply, WebhookReceiver
@@ -80,11 +81,11 @@ async def test_a_receiver_that_fails_twice_then_succeeds_gets_the_event_on_the_t
     rabbitmq: str, notify_storage: Storage
 ) -> None:
     event = agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0,0.2,0.4") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0,0.2,0.4") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(500, Reply(503, body="busy, try later"), to=about(event))
         failed_before = await metric(notify, "mpp_webhook_deliveries_total", outcome="failed")
 
@@ -121,11 +122,11 @@ async def test_retry_after_from_the_receiver_sets_when_the_next_attempt_comes(
     rabbitmq: str, notify_storage: Storage
 ) -> None:
     event = agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0,0.05,0.05") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0,0.05,0.05") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(Reply(429, headers={"Retry-After": "1"}), to=about(event))
         await publish(event)
         delivery = await delivered(notify, receiver, subscription["id"], event)
@@ -142,11 +143,11 @@ async def test_an_odd_retry_after_is_ignored_and_the_delivery_goes_on_by_the_sch
     rabbitmq: str, notify_storage: Storage, retry_after: str
 ) -> None:
     event, later = agency_registered(), agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0,0.2") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0,0.2") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(Reply(503, headers={"Retry-After": retry_after}), to=about(event))
         await publish(event)
         await publish(later)
@@ -428,11 +429,11 @@ async def test_an_operator_can_retry_a_dead_delivery(
     rabbitmq: str, notify_storage: Storage
 ) -> None:
     event = agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(500, to=about(event))
         await publish(event)
         dead = await delivery_in(notify, subscription["id"], event, "dead")

@@ -50,6 +50,16 @@ async def running_notify(
         yield service
 
 
+@asynccontextmanager
+async def subscribed(
+    storage: Storage, event_types: tuple[str, ...] = ("agency.registered",), **overrides: Any
+) -> AsyncIterator[tuple[RunningService, WebhookReceiver, dict[str, Any]]]:
+    """notify running (with settings ``overrides``) and a receiver subscribed to
+    ``event_types``: the service, the receiver and the subscription as created."""
+    async with WebhookReceiver() as receiver, running_notify(storage, **overrides) as notify:
+        yield notify, receiver, await subscribe(notify, receiver, list(event_types))
+
+
 async def subscribe(
     service: RunningService,
     receiver: WebhookReceiver,
