@@ -16,7 +16,6 @@ aio-pika consumer. Figures, not assertions: compare runs by eye.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -25,6 +24,7 @@ import uuid
 
 import aio_pika
 
+from benchmarks.cli import run
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.logging import configure_logging
 from shared.messaging.consumer import EventConsumer
@@ -113,7 +113,4 @@ async def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    asyncio.run(main(args.runs))
+    run(main, __doc__, runs=3)

@@ -15,7 +15,6 @@ Figures, not assertions: the machine is shared and noisy, so compare ratios, not
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 import uuid
@@ -29,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from benchmarks._notify_bench import raw_ceiling
+from benchmarks.cli import run
 from shared.events.envelope import CloudEvent
 from shared.http.limits import BodyLimitMiddleware
 from shared.logging import configure_logging
@@ -152,8 +152,4 @@ async def main(events: int, requests: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=2000)
-    args = parser.parse_args()
-    asyncio.run(main(args.events, args.requests))
+    run(main, __doc__, events=2000, requests=2000)
