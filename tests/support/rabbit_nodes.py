@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.support.eventually import eventually_blocking
 from tests.support.ports import free_port
@@ -82,6 +83,10 @@ class RabbitNode:
             "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
         }
 
+    def _as_rabbitmq(self) -> dict[str, Any]:
+        """How the node's commands run: as the rabbitmq user, in its folder, with its env."""
+        return {"env": self._env(), "cwd": self.base, "user": USER, "group": USER}
+
     def write_config(self) -> None:
         (self.base / "mnesia").mkdir(parents=True, exist_ok=True)
         (self.base / "log").mkdir(parents=True, exist_ok=True)
@@ -107,10 +112,7 @@ class RabbitNode:
         """Start the node in the background (await it with :meth:`wait_started`)."""
         self.process = subprocess.Popen(
             [str(RABBIT_BIN / "rabbitmq-server")],
-            env=self._env(),
-            cwd=self.base,
-            user=USER,
-            group=USER,
+            **self._as_rabbitmq(),
             stdout=(self.base / "log" / "stdout.log").open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -120,10 +122,7 @@ class RabbitNode:
         """``rabbitmqctl -n <node> args`` as the rabbitmq user; its output."""
         result = subprocess.run(
             [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.name, *args],
-            env=self._env(),
-            cwd=self.base,
-            user=USER,
-            group=USER,
+            **self._as_rabbitmq(),
             capture_output=True,
             text=True,
             timeout=timeout,

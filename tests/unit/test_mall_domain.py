@@ -96,14 +96,9 @@ def test_planning_records_mall_planned_with_the_region_and_the_province_name_fil
     data = event.data.model_dump(mode="json")
     assert data["mall_id"] == mall.id
     assert data["version"] == 1
-    assert data["name"] == "MPP Kabupaten Sanggau"
+    assert data["name"] == SANGGAU.name == "MPP Kabupaten Sanggau"
     assert data["status"] == "planned"
-    assert data["region"] == {
-        "province_code": "61",
-        "province_name": "Kalimantan Barat",
-        "regency_code": "61.03",
-        "regency_name": "Kabupaten Sanggau",
-    }
+    assert data["region"] == {**SANGGAU.region, "province_name": "Kalimantan Barat"}
 
 
 @pytest.mark.parametrize("reference", REFERENCE_MALLS, ids=lambda m: m.regency_code)
