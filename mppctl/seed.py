@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter as Tally
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -161,29 +161,20 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+@dataclass
 class Seeder:
     """Loads ``reference_data`` idempotently; see the module docstring."""
 
-    def __init__(
-        self,
-        client: MppClient,
-        *,
-        wait_seconds: float = DEFAULT_WAIT_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
-        progress: Callable[[str], None] = lambda _: None,
-        agencies: tuple[ref.AgencyRef, ...] = ref.AGENCIES,
-        mou: ref.MouRef = ref.MOU_2022,
-        malls: tuple[ref.MallRef, ...] = ref.MALLS,
-    ) -> None:
-        self.client = client
-        self.wait_seconds = wait_seconds
-        self.sleep = sleep
-        self.progress = progress
-        self.agencies = agencies
-        self.mou = mou
-        self.malls = malls
-        self.report = SeedReport()
-        self.agency_ids: dict[str, str] = {}
+    client: MppClient
+    _: KW_ONLY
+    wait_seconds: float = DEFAULT_WAIT_SECONDS
+    sleep: Callable[[float], None] = time.sleep
+    progress: Callable[[str], None] = lambda _: None
+    agencies: tuple[ref.AgencyRef, ...] = ref.AGENCIES
+    mou: ref.MouRef = ref.MOU_2022
+    malls: tuple[ref.MallRef, ...] = ref.MALLS
+    report: SeedReport = field(default_factory=SeedReport, init=False)
+    agency_ids: dict[str, str] = field(default_factory=dict, init=False)
 
     def run(self) -> SeedReport:
         self.seed_agencies()
