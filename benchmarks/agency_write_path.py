@@ -10,13 +10,13 @@ latency percentiles, and the delay from the HTTP answer to the event reaching a 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import time
 import uuid
 
 from benchmarks._notify_bench import raw_ceiling
+from benchmarks.cli import run
 from services.agency.bootstrap import build_app
 from shared.logging import configure_logging
 from tests.support.broker import EventTap
@@ -73,8 +73,4 @@ async def main(requests: int, concurrency: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=20)
-    args = parser.parse_args()
-    asyncio.run(main(args.requests, args.concurrency))
+    run(main, __doc__, requests=2000, concurrency=20)

@@ -16,7 +16,6 @@ aio-pika consumer. Figures, not assertions: compare runs by eye.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -25,23 +24,15 @@ import uuid
 
 import aio_pika
 
+from benchmarks.cli import run
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.logging import configure_logging
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.topology import ConsumerQueue
 from shared.runtime import ServiceRuntime
 from tests.support.broker import delete_queues, publish_raw
+from tests.support.catalogue_events import agency_deactivated
 from tests.support.servers import RABBITMQ_URL, drop_storage, fresh_storage, service_settings
-
-
-def _event(subject: str) -> CloudEvent:
-    return CloudEvent.new(
-        type="agency.deactivated",
-        source="/mpp/bench",
-        subject=subject,
-        data={"agency_id": subject, "version": 2, "code": "BNN", "name": "BNN"},
-        correlation_id=f"corr-{subject}",
-    )
 
 
 async def raw_ceiling(samples: int = 20) -> float:
@@ -74,7 +65,7 @@ async def delay_behind(bad: bytes | None, fail_subject: str | None) -> float:
     storage = fresh_storage("bench")
     runtime = ServiceRuntime.create("bench", service_settings(log_level="CRITICAL"), storage)
     handled = asyncio.Event()
-    follower = _event(f"agc_follower_{uuid.uuid4().hex[:6]}")
+    follower = agency_deactivated(f"agc_follower_{uuid.uuid4().hex[:6]}")
 
     async def handle(event: CloudEvent) -> None:
         if event.subject == fail_subject:
@@ -102,8 +93,10 @@ async def delay_behind(bad: bytes | None, fail_subject: str | None) -> float:
 async def main(runs: int) -> None:
     configure_logging("bench", level="CRITICAL", fmt="console")
     ceiling = await raw_ceiling()
-    impossible = _event("agc_impossible").to_wire_dict() | {"time": "9999-12-31T23:59:59-01:00"}
-    failing = _event("agc_failing")
+    impossible = agency_deactivated("agc_impossible").to_wire_dict() | {
+        "time": "9999-12-31T23:59:59-01:00"
+    }
+    failing = agency_deactivated("agc_failing")
     cases: dict[str, tuple[bytes | None, str | None]] = {
         "valid only": (None, None),
         "impossible": (json.dumps(impossible).encode(), None),
@@ -120,7 +113,4 @@ async def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    asyncio.run(main(args.runs))
+    run(main, __doc__, runs=3)

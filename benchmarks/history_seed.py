@@ -12,7 +12,6 @@ machine is shared and noisy, so compare ratios, not seconds.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -28,6 +27,7 @@ import aio_pika
 import httpx
 from aio_pika.abc import AbstractIncomingMessage
 
+from benchmarks.cli import run
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 from tests.support.processes import ROOT, System, running_system
 from tests.support.servers import RABBITMQ_URL
@@ -156,6 +156,4 @@ async def main(workers: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=8)
-    asyncio.run(main(parser.parse_args().workers))
+    run(main, __doc__.split("\n\n")[0], workers=8)

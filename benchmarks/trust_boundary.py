@@ -15,7 +15,6 @@ Figures, not assertions: the machine is shared and noisy, so compare ratios, not
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 import uuid
@@ -28,6 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from benchmarks._notify_bench import raw_ceiling
+from benchmarks.cli import run
 from shared.events.envelope import CloudEvent
 from shared.http.limits import BodyLimitMiddleware
 from shared.logging import configure_logging
@@ -58,32 +59,6 @@ async def _publish(channel: aio_pika.abc.AbstractChannel, bodies: list[bytes], k
             for b in bodies
         )
     )
-
-
-async def broker_ceiling(count: int) -> float:
-    """Messages/s: publish ``count`` confirmed persistent messages, consume them all."""
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
-        topic = aio_pika.ExchangeType.TOPIC
-        await channel.declare_exchange(EVENTS_EXCHANGE_NAME, topic, durable=True)
-        queue = await channel.declare_queue(f"bench.ceiling_{uuid.uuid4().hex[:6]}", exclusive=True)
-        await queue.bind(EVENTS_EXCHANGE_NAME, routing_key="bench.ceiling")
-        done = asyncio.Event()
-        seen = 0
-
-        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            nonlocal seen
-            await message.ack()
-            seen += 1
-            if seen == count:
-                done.set()
-
-        await queue.consume(on_message)
-        started = time.perf_counter()
-        await _publish(channel, [b"{}"] * count, "bench.ceiling")
-        await asyncio.wait_for(done.wait(), timeout=300)
-        return count / (time.perf_counter() - started)
 
 
 async def consumer_rate(count: int, identities: str | None) -> float:
@@ -157,7 +132,7 @@ async def asgi_rate(requests: int, capped: bool) -> float:
 
 async def main(events: int, requests: int) -> None:
     configure_logging("bench", level="WARNING", fmt="console")
-    ceiling = await broker_ceiling(events)
+    ceiling = await raw_ceiling(events, size=2)  # the bodies it measured before: b"{}"
     print(f"broker ceiling (publish+consume, confirmed, persistent): {ceiling:8.0f} msg/s")
     for label, identities in (
         ("consumer, unchecked", None),
@@ -177,8 +152,4 @@ async def main(events: int, requests: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=2000)
-    args = parser.parse_args()
-    asyncio.run(main(args.events, args.requests))
+    run(main, __doc__, events=2000, requests=2000)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from shared.agency_rules import AgencyKind
 
@@ -102,6 +103,27 @@ class MallRef:
     address: str | None = None
     counters: tuple[CounterRef, ...] = field(default_factory=tuple)
     note: str | None = None
+
+    @property
+    def region(self) -> dict[str, str]:
+        """The region as the mall service takes it (it names the province itself)."""
+        return {
+            "province_code": self.province_code,
+            "regency_code": self.regency_code,
+            "regency_name": self.regency_name,
+        }
+
+    def create_body(self) -> dict[str, Any]:
+        """The body of ``POST /malls`` for this mall."""
+        return mall_body(self.name, self.region, self.address)
+
+
+def mall_body(name: str, region: dict[str, str], address: str | None = None) -> dict[str, Any]:
+    """The body of ``POST /malls``: a name, a region, and an address when there is one."""
+    body: dict[str, Any] = {"name": name, "region": region}
+    if address:
+        body["address"] = address
+    return body
 
 
 def _s(code: str, name: str) -> ServiceRef:
@@ -412,16 +434,52 @@ def _c(agency_code: str, *services: str) -> CounterRef:
     return CounterRef(agency_code, services)
 
 
-MALLS: tuple[MallRef, ...] = (
-    MallRef(
-        name="MPP DKI Jakarta",
-        province_code="31",
-        province_name="Daerah Khusus Ibukota Jakarta",
-        regency_code="31",
-        regency_name="Daerah Khusus Ibukota Jakarta",
-        inaugurated_at=datetime(2017, 10, 12, 10, 0, tzinfo=WIB),
+PROVINCES = {
+    "31": "Daerah Khusus Ibukota Jakarta",
+    "33": "Jawa Tengah",
+    "36": "Banten",
+    "35": "Jawa Timur",
+    "61": "Kalimantan Barat",
+    "63": "Kalimantan Selatan",
+}
+"""Kemendagri province codes and names, for the provinces of the malls below."""
+
+
+def _mall(
+    name: str,
+    regency_code: str,
+    regency_name: str,
+    inaugurated_at: datetime,
+    counters: tuple[CounterRef, ...],
+    *,
+    opened_at: datetime | None = None,
+    address: str | None = None,
+    note: str | None = None,
+) -> MallRef:
+    """A mall in a regency (or a province, by its code alone), inaugurated by the minister."""
+    province_code = regency_code.split(".")[0]
+    return MallRef(
+        name=name,
+        province_code=province_code,
+        province_name=PROVINCES[province_code],
+        regency_code=regency_code,
+        regency_name=regency_name,
+        inaugurated_at=inaugurated_at,
         inaugurated_by=INAUGURATED_BY,
-        counters=(
+        opened_at=opened_at,
+        address=address,
+        counters=counters,
+        note=note,
+    )
+
+
+MALLS: tuple[MallRef, ...] = (
+    _mall(
+        "MPP DKI Jakarta",
+        "31",
+        "Daerah Khusus Ibukota Jakarta",
+        datetime(2017, 10, 12, 10, 0, tzinfo=WIB),
+        (
             _c("DPMPTSP_DKI", "NIB", "PBG"),
             _c("KEMENKUMHAM", "PASPOR"),
             _c("POLRI", "SKCK", "SIM"),
@@ -430,74 +488,58 @@ MALLS: tuple[MallRef, ...] = (
         ),
         note="province-level mall",
     ),
-    MallRef(
-        name="MPP Kabupaten Batang",
-        province_code="33",
-        province_name="Jawa Tengah",
-        regency_code="33.25",
-        regency_name="Kabupaten Batang",
-        inaugurated_at=datetime(2020, 1, 23, 10, 0, tzinfo=WIB),
-        inaugurated_by=INAUGURATED_BY,
-        counters=(
+    _mall(
+        "MPP Kabupaten Batang",
+        "33.25",
+        "Kabupaten Batang",
+        datetime(2020, 1, 23, 10, 0, tzinfo=WIB),
+        (
             _c("DISDUKCAPIL_BATANG", "KTP_EL", "KK", "AKTA_KELAHIRAN"),
             _c("DPMPTSP_BATANG", "NIB", "PBG"),
             _c("POLRI", "SKCK"),
             _c("BPJSTK", "PENDAFTARAN_PESERTA", "KLAIM_JHT"),
         ),
     ),
-    MallRef(
-        name="MPP Kabupaten Pandeglang",
-        province_code="36",
-        province_name="Banten",
-        regency_code="36.01",
-        regency_name="Kabupaten Pandeglang",
-        inaugurated_at=datetime(2020, 8, 31, 10, 0, tzinfo=WIB),
-        inaugurated_by=INAUGURATED_BY,
-        counters=(
+    _mall(
+        "MPP Kabupaten Pandeglang",
+        "36.01",
+        "Kabupaten Pandeglang",
+        datetime(2020, 8, 31, 10, 0, tzinfo=WIB),
+        (
             _c("DISDUKCAPIL_PANDEGLANG", "KTP_EL", "KK"),
             _c("KEMENAG", "PENCATATAN_NIKAH", "PENDAFTARAN_HAJI"),
             _c("BPJSKES", "PENDAFTARAN_JKN"),
         ),
     ),
-    MallRef(
-        name="MPP Kabupaten Madiun",
-        province_code="35",
-        province_name="Jawa Timur",
-        regency_code="35.19",
-        regency_name="Kabupaten Madiun",
-        inaugurated_at=datetime(2021, 11, 24, 10, 0, tzinfo=WIB),
-        inaugurated_by=INAUGURATED_BY,
-        counters=(
+    _mall(
+        "MPP Kabupaten Madiun",
+        "35.19",
+        "Kabupaten Madiun",
+        datetime(2021, 11, 24, 10, 0, tzinfo=WIB),
+        (
             _c("DISDUKCAPIL_MADIUN", "KTP_EL", "KK", "AKTA_KELAHIRAN"),
             _c("ATRBPN", "CEK_SERTIPIKAT", "INFO_PERTANAHAN"),
             _c("TASPEN", "KLAIM_PENSIUN", "OTENTIKASI_PENSIUNAN"),
         ),
     ),
-    MallRef(
-        name="MPP Gajah Mada, Kota Mojokerto",
-        province_code="35",
-        province_name="Jawa Timur",
-        regency_code="35.76",
-        regency_name="Kota Mojokerto",
-        inaugurated_at=datetime(2022, 3, 22, 10, 0, tzinfo=WIB),
-        inaugurated_by=INAUGURATED_BY,
-        counters=(
+    _mall(
+        "MPP Gajah Mada, Kota Mojokerto",
+        "35.76",
+        "Kota Mojokerto",
+        datetime(2022, 3, 22, 10, 0, tzinfo=WIB),
+        (
             _c("DISDUKCAPIL_MOJOKERTO_KOTA", "KTP_EL", "KK", "AKTA_KELAHIRAN"),
             _c("DPMPTSP_MOJOKERTO_KOTA", "NIB", "PBG"),
             _c("POLRI", "SKCK", "SAMSAT"),
             _c("PLN", "PASANG_BARU", "TAMBAH_DAYA"),
         ),
     ),
-    MallRef(
-        name="MPP Kabupaten Sanggau",
-        province_code="61",
-        province_name="Kalimantan Barat",
-        regency_code="61.03",
-        regency_name="Kabupaten Sanggau",
-        opened_at=datetime(2020, 12, 10, 9, 0, tzinfo=WIB),
-        inaugurated_at=datetime(2022, 5, 24, 10, 0, tzinfo=WIB),
-        inaugurated_by=INAUGURATED_BY,
-        counters=(
+    _mall(
+        "MPP Kabupaten Sanggau",
+        "61.03",
+        "Kabupaten Sanggau",
+        datetime(2022, 5, 24, 10, 0, tzinfo=WIB),
+        (
             _c("DISDUKCAPIL_SANGGAU", "KTP_EL", "KK", "AKTA_KELAHIRAN"),
             _c("DPMPTSP_SANGGAU", "NIB", "PBG"),
             _c("KEMENKUMHAM", "PASPOR"),
@@ -505,24 +547,22 @@ MALLS: tuple[MallRef, ...] = (
             _c("BPJSKES", "PENDAFTARAN_JKN", "PERUBAHAN_DATA"),
             _c("ATRBPN", "CEK_SERTIPIKAT"),
         ),
+        opened_at=datetime(2020, 12, 10, 9, 0, tzinfo=WIB),
         note="operating since 2020-12-10; 254 services from 21 agencies; the 57th MPP",
     ),
-    MallRef(
-        name="MPP Kabupaten Hulu Sungai Selatan",
-        province_code="63",
-        province_name="Kalimantan Selatan",
-        regency_code="63.06",
-        regency_name="Kabupaten Hulu Sungai Selatan",
-        inaugurated_at=datetime(2022, 5, 31, 10, 0, tzinfo=WITA),
-        inaugurated_by=INAUGURATED_BY,
-        address="Pasar Los Batu, Kandangan",
-        counters=(
+    _mall(
+        "MPP Kabupaten Hulu Sungai Selatan",
+        "63.06",
+        "Kabupaten Hulu Sungai Selatan",
+        datetime(2022, 5, 31, 10, 0, tzinfo=WITA),
+        (
             _c("DISDUKCAPIL_HSS", "KTP_EL", "KK", "AKTA_KELAHIRAN"),
             _c("DPMPTSP_HSS", "NIB", "PBG"),
             _c("KEMENAG", "PENCATATAN_NIKAH"),
             _c("BPJSTK", "PENDAFTARAN_PESERTA", "KLAIM_JHT"),
             _c("KEMENKEU", "NPWP"),
         ),
+        address="Pasar Los Batu, Kandangan",
     ),
 )
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter as Tally
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -161,29 +161,20 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+@dataclass
 class Seeder:
     """Loads ``reference_data`` idempotently; see the module docstring."""
 
-    def __init__(
-        self,
-        client: MppClient,
-        *,
-        wait_seconds: float = DEFAULT_WAIT_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
-        progress: Callable[[str], None] = lambda _: None,
-        agencies: tuple[ref.AgencyRef, ...] = ref.AGENCIES,
-        mou: ref.MouRef = ref.MOU_2022,
-        malls: tuple[ref.MallRef, ...] = ref.MALLS,
-    ) -> None:
-        self.client = client
-        self.wait_seconds = wait_seconds
-        self.sleep = sleep
-        self.progress = progress
-        self.agencies = agencies
-        self.mou = mou
-        self.malls = malls
-        self.report = SeedReport()
-        self.agency_ids: dict[str, str] = {}
+    client: MppClient
+    _: KW_ONLY
+    wait_seconds: float = DEFAULT_WAIT_SECONDS
+    sleep: Callable[[float], None] = time.sleep
+    progress: Callable[[str], None] = lambda _: None
+    agencies: tuple[ref.AgencyRef, ...] = ref.AGENCIES
+    mou: ref.MouRef = ref.MOU_2022
+    malls: tuple[ref.MallRef, ...] = ref.MALLS
+    report: SeedReport = field(default_factory=SeedReport, init=False)
+    agency_ids: dict[str, str] = field(default_factory=dict, init=False)
 
     def run(self) -> SeedReport:
         self.seed_agencies()
@@ -309,9 +300,7 @@ class Seeder:
             self._done("mou", key, "created")
         else:
             self._done("mou", key, "present", f"status {mou.get('status')}")
-        assert mou is not None
-        mou_id = mou["id"]
-        status = mou.get("status")
+        mou_id, status = _id_and_status(mou)
         if status in ("terminated", "expired"):
             return  # an operator ended it: leave history alone
 
@@ -395,18 +384,8 @@ class Seeder:
         key = f"{mall.regency_code} {mall.name}"
         found = self.find_mall(mall)
         if found is None:
-            body: dict[str, Any] = {
-                "name": mall.name,
-                "region": {
-                    "province_code": mall.province_code,
-                    "regency_code": mall.regency_code,
-                    "regency_name": mall.regency_name,
-                },
-            }
-            if mall.address:
-                body["address"] = mall.address
             try:
-                found = self.client.post("mall", "/malls", body)
+                found = self.client.post("mall", "/malls", mall.create_body())
             except ApiError as error:
                 found = self.find_mall(mall)
                 if error.status != 409 or found is None:
@@ -416,9 +395,7 @@ class Seeder:
                 self._done("mall", key, "created")
         else:
             self._done("mall", key, "present", f"status {found.get('status')}")
-        assert found is not None
-        mall_id = found["id"]
-        status = found.get("status")
+        mall_id, status = _id_and_status(found)
         if status == "closed":
             return  # an operator closed it: leave it be
 
@@ -484,3 +461,9 @@ class Seeder:
 def seed(client: MppClient, **options: Any) -> SeedReport:
     """Load the reference data; see :class:`Seeder` for the options."""
     return Seeder(client, **options).run()
+
+
+def _id_and_status(found: dict[str, Any] | None) -> tuple[str, str | None]:
+    """The id and status of what the seed found or created (it always has one by then)."""
+    assert found is not None
+    return str(found["id"]), found.get("status")

@@ -148,8 +148,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(re.escape(ENCRYPTED_PREFIX) + r"[A-Za-z0-9_\-=]+"), ENCRYPTED_PREFIX + REDACTED),
     (re.compile(r"gAAAAA[A-Za-z0-9_\-=]{40,}"), REDACTED),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+"), r"\1 " + REDACTED),
-    # user:password@ keeps the user (operators need it to diagnose a refusal), like
-    # shared.messaging.connection.redact; a bare token@ goes whole
+    # user:password@ keeps the user (operators need it to diagnose a broker's refusal);
+    # a bare token@ goes whole
     (
         re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^/?#@\s:]*):(?!\*\*\*@)[^/?#@\s]*@"),
         r"\1\2:***@",

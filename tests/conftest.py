@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,19 +12,9 @@ from shared.logging import configure_logging
 from shared.storage import Storage
 from tests.support.broker import TcpProxy
 from tests.support.servers import RABBITMQ_URL, drop_storage, fresh_storage
+from tests.support.vhost import broker_reachable
 
 configure_logging("tests", level="INFO", fmt="console")
-
-
-def _rabbitmq_reachable() -> bool:
-    from urllib.parse import urlparse
-
-    parsed = urlparse(RABBITMQ_URL)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5672), 2):
-            return True
-    except OSError:
-        return False
 
 
 BROKER_FIXTURES = frozenset({"rabbitmq", "broker_proxy"})
@@ -43,7 +32,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def rabbitmq() -> str:
     """The real broker's URL; the suite fails loudly (not skips) when it is down."""
-    if not _rabbitmq_reachable():
+    if not broker_reachable(RABBITMQ_URL):
         pytest.fail(
             f"RabbitMQ is not reachable at {RABBITMQ_URL}: start it (rabbitmq-server -detached)"
         )

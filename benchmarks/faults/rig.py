@@ -25,6 +25,7 @@ import httpx
 
 from benchmarks.faults.report import CaseResult
 from services.notify.topology import subscription_queue_name
+from tests.support.eventually import eventually
 from tests.support.processes import ROOT, free_port
 from tests.support.servers import API_KEY
 from tests.support.webhooks import WebhookReceiver
@@ -65,15 +66,21 @@ class ServiceProcess:
     async def wait_ready(self, timeout: float = 60) -> float:
         """Seconds until ``/readyz`` answers 200."""
         started = time.monotonic()
+
+        async def ready(client: httpx.AsyncClient) -> bool:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                return (await client.get(f"{self.url}/readyz")).status_code == 200
+            return False
+
         async with httpx.AsyncClient(timeout=2) as client:
-            while time.monotonic() - started < timeout:
-                if self.process is not None and self.process.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{self.url}/readyz")).status_code == 200:
-                        return time.monotonic() - started
-                await asyncio.sleep(0.2)
-        raise TimeoutError(f"{self.name} not ready in {timeout} s:\n{self.log_tail()}")
+            try:
+                await eventually(lambda: ready(client), timeout=timeout, every=0.2)
+            except AssertionError:
+                message = f"{self.name} not ready in {timeout} s:\n{self.log_tail()}"
+                raise TimeoutError(message) from None
+        return time.monotonic() - started
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -85,12 +92,12 @@ class ServiceProcess:
         if self.process is None or self.process.poll() is not None:
             return None if self.process is None else self.process.returncode
         self.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while self.process.poll() is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        if self.process.poll() is None:
+        process = self.process
+        with contextlib.suppress(AssertionError):
+            await eventually(lambda: process.poll() is not None, timeout=timeout, every=0.1)
+        if process.poll() is None:
             self.kill()
-        return self.process.returncode
+        return process.returncode
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
@@ -119,17 +126,19 @@ class Pipeline:
 
     async def register(self) -> str | None:
         """Register one agency; its id when the service acknowledged it (HTTP 201)."""
+        agency_id = await self._register_one()
+        if agency_id is not None:
+            self.sent.append(agency_id)
+        return agency_id
+
+    async def _register_one(self) -> str | None:
         code = "F" + uuid.uuid4().hex[:12].upper()
         body = {"code": code, "name": f"Fault {code}", "kind": "agency"}
         try:
             answer = await self.client.post(f"{self.agency.url}/agencies", json=body, headers=AUTH)
         except httpx.HTTPError:
             return None
-        if answer.status_code != 201:
-            return None
-        agency_id = str(answer.json()["id"])
-        self.sent.append(agency_id)
-        return agency_id
+        return str(answer.json()["id"]) if answer.status_code == 201 else None
 
     async def stream(
         self,
@@ -163,23 +172,30 @@ class Pipeline:
         ``whole=False`` waits for the new event only (where earlier ones may be lost by design).
         """
         deadline = time.monotonic() + timeout
-        while await self.register() is None:
-            if time.monotonic() > deadline:
-                return None
-            await asyncio.sleep(0.2)
-        waited_for = self.sent if whole else self.sent[-1:]
-        while not all(self.delivered(s) for s in waited_for):
-            if time.monotonic() > deadline:
-                return None
-            await asyncio.sleep(0.1)
+        try:
+            await eventually(self.register, timeout=timeout, every=0.2)
+            waited_for = self.sent if whole else self.sent[-1:]
+            await self._all_delivered(waited_for, deadline - time.monotonic(), every=0.1)
+        except AssertionError:
+            return None
         return time.monotonic() - since
 
     async def settle(self, timeout: float = 60) -> None:
-        """Wait until every sent event arrived (or ``timeout``), then for stragglers."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not all(self.delivered(s) for s in self.sent):
-            await asyncio.sleep(0.2)
-        await self.receiver.settle(1.0)
+        """Wait until every sent event arrived (or ``timeout``), then for any duplicate.
+
+        A marker event written after them comes last: the subscription's deliveries go in
+        order, so a duplicate still queued arrives before the marker does.
+        """
+        with contextlib.suppress(AssertionError):
+            await self._all_delivered(self.sent, timeout)
+            marker = await eventually(self._register_one, timeout=timeout, every=0.2)
+            assert marker is not None
+            await self._all_delivered([marker], timeout)
+
+    async def _all_delivered(self, ids: list[str], timeout: float, every: float = 0.2) -> None:
+        await eventually(
+            lambda: all(self.delivered(s) for s in ids), timeout=max(timeout, 0), every=every
+        )
 
     def result(self, case: str, recover: float | None, note: str = "") -> CaseResult:
         sent = set(self.sent)

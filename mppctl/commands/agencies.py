@@ -7,9 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from mppctl.commands.context import client_of, note_more, output_for
+from mppctl.commands.context import client_of, list_table, output_for, report
 from mppctl.commands.errors import guarded
-from mppctl.commands.options import IfMatchOpt, JsonOpt, LimitOpt
+from mppctl.commands.options import (
+    AgencyArg,
+    IfMatchOpt,
+    JsonOpt,
+    LimitOpt,
+    ReasonOpt,
+    reason_body,
+)
 from mppctl.output import Column, Output, moment
 
 app = typer.Typer(help="Agencies and the services (layanan) they offer.", no_args_is_help=True)
@@ -66,12 +73,15 @@ def agencies_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List agencies."""
-    out = output_for(ctx, as_json)
-    items, more = client_of(ctx).collect(
-        "agency", "/agencies", {"kind": kind, "status": status, "q": search}, limit=limit
+    query = {"kind": kind, "status": status, "q": search}
+    list_table(
+        ctx,
+        as_json,
+        ("agency", "/agencies", query),
+        AGENCY_COLUMNS,
+        limit=limit,
+        empty="No agencies.",
     )
-    out.table(items, AGENCY_COLUMNS, empty="No agencies.")
-    note_more(out, more, limit)
 
 
 @app.command("show")
@@ -125,71 +135,58 @@ def agencies_register(
         "services": _service_option(service),
     }
     agency = client_of(ctx).post("agency", "/agencies", body)
-    out = output_for(ctx, as_json)
-    out.success(f"Registered {agency.get('code')} as {agency.get('id')}.")
-    show_agency(out, agency)
+    report(
+        ctx, as_json, f"Registered {agency.get('code')} as {agency.get('id')}.", agency, show_agency
+    )
+
+
+def _agency_path(ctx: typer.Context, agency: str, action: str) -> str:
+    """``/agencies/<id>/<action>`` for an agency given by its id or its code."""
+    return f"/agencies/{client_of(ctx).resolve_agency(agency)['id']}/{action}"
 
 
 @app.command("add-service")
 @guarded
 def agencies_add_service(
     ctx: typer.Context,
-    agency: Annotated[str, typer.Argument(help="Its id or code.")],
+    agency: AgencyArg,
     code: Annotated[str, typer.Argument(help="Service code, e.g. PASPOR.")],
     name: Annotated[str, typer.Argument(help="Service name, e.g. 'Permohonan paspor'.")],
     if_match: IfMatchOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a service (layanan) an agency offers (publishes agency.service_added)."""
-    client = client_of(ctx)
-    found = client.resolve_agency(agency)
-    updated = client.post(
-        "agency",
-        f"/agencies/{found['id']}/services",
-        {"code": code, "name": name},
-        if_match=if_match,
-    )
-    out = output_for(ctx, as_json)
-    out.success(f"{updated.get('code')} now offers {code}.")
-    show_agency(out, updated)
+    body = {"code": code, "name": name}
+    path = _agency_path(ctx, agency, "services")
+    updated = client_of(ctx).post("agency", path, body, if_match=if_match)
+    report(ctx, as_json, f"{updated.get('code')} now offers {code}.", updated, show_agency)
 
 
 @app.command("remove-service")
 @guarded
 def agencies_remove_service(
     ctx: typer.Context,
-    agency: Annotated[str, typer.Argument(help="Its id or code.")],
+    agency: AgencyArg,
     code: Annotated[str, typer.Argument(help="Service code.")],
     if_match: IfMatchOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Remove a service an agency offers (publishes agency.service_removed)."""
-    client = client_of(ctx)
-    found = client.resolve_agency(agency)
-    updated = client.delete("agency", f"/agencies/{found['id']}/services/{code}", if_match=if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"{updated.get('code')} no longer offers {code}.")
-    show_agency(out, updated)
+    path = _agency_path(ctx, agency, f"services/{code}")
+    updated = client_of(ctx).delete("agency", path, if_match=if_match)
+    report(ctx, as_json, f"{updated.get('code')} no longer offers {code}.", updated, show_agency)
 
 
 @app.command("deactivate")
 @guarded
 def agencies_deactivate(
     ctx: typer.Context,
-    agency: Annotated[str, typer.Argument(help="Its id or code.")],
-    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    agency: AgencyArg,
+    reason: ReasonOpt = None,
     if_match: IfMatchOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Deactivate an agency: no new MoUs or counters (publishes agency.deactivated)."""
-    client = client_of(ctx)
-    found = client.resolve_agency(agency)
-    updated = client.post(
-        "agency",
-        f"/agencies/{found['id']}/deactivate",
-        {"reason": reason} if reason else None,
-        if_match=if_match,
-    )
-    out = output_for(ctx, as_json)
-    out.success(f"{updated.get('code')} is {updated.get('status')}.")
-    show_agency(out, updated)
+    path = _agency_path(ctx, agency, "deactivate")
+    updated = client_of(ctx).post("agency", path, reason_body(reason), if_match=if_match)
+    report(ctx, as_json, f"{updated.get('code')} is {updated.get('status')}.", updated, show_agency)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import typer
 
-from mppctl.client import MppClient
-from mppctl.output import Output
+from mppctl.client import MppClient, Service
+from mppctl.output import Column, Output
 
 
 @dataclass
@@ -57,3 +58,36 @@ def note_more(out: Output, more: bool, limit: int) -> None:
     """Tell a person (not a script) that a list stopped at ``--limit``."""
     if more and not out.as_json:
         out.note(f"(showing the first {limit}; use --limit to see more)")
+
+
+Listing = tuple[Service, str, Mapping[str, Any]]
+"""What a list command reads: the service, the path and the query parameters."""
+
+Show = Callable[[Output, Mapping[str, Any]], None]
+"""How a command group shows one of its resources (a record, or JSON)."""
+
+
+def report(
+    ctx: typer.Context, as_json: bool, message: str, resource: Mapping[str, Any], show: Show
+) -> Output:
+    """After a change: say what it did, then show the resource as it now is."""
+    out = output_for(ctx, as_json)
+    out.success(message)
+    show(out, resource)
+    return out
+
+
+def list_table(
+    ctx: typer.Context,
+    as_json: bool,
+    listing: Listing,
+    columns: list[Column],
+    *,
+    limit: int,
+    empty: str,
+) -> None:
+    """A list (``service``, ``path``, query ``params``), pages followed, as a table or JSON."""
+    out = output_for(ctx, as_json)
+    items, more = client_of(ctx).collect(*listing, limit=limit)
+    out.table(items, columns, empty=empty)
+    note_more(out, more, limit)

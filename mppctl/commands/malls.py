@@ -7,10 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
-from mppctl.commands.context import client_of, note_more, output_for
+from mppctl.commands.context import client_of, list_table, output_for, report
 from mppctl.commands.errors import guarded
-from mppctl.commands.options import IfMatchOpt, JsonOpt, LimitOpt, parse_when
+from mppctl.commands.options import (
+    AgencyOpt,
+    IfMatchOpt,
+    JsonOpt,
+    LimitOpt,
+    MallArg,
+    ReasonOpt,
+    at_field,
+    parse_when,
+    reason_body,
+)
 from mppctl.output import Column, Output, day, moment
+from mppctl.reference_data import mall_body
 
 app = typer.Typer(help="Malls: region, lifecycle, inauguration, counters.", no_args_is_help=True)
 
@@ -84,19 +95,17 @@ def malls_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List malls with their region (Kemendagri code), status and inauguration."""
-    out = output_for(ctx, as_json)
-    items, more = client_of(ctx).collect(
-        "mall", "/malls", {"status": status, "province_code": province}, limit=limit
+    query = {"status": status, "province_code": province}
+    list_table(
+        ctx, as_json, ("mall", "/malls", query), MALL_COLUMNS, limit=limit, empty="No malls."
     )
-    out.table(items, MALL_COLUMNS, empty="No malls.")
-    note_more(out, more, limit)
 
 
 @app.command("show")
 @guarded
 def malls_show(
     ctx: typer.Context,
-    mall: Annotated[str, typer.Argument(help="Its id, or its region's Kemendagri code (61.03).")],
+    mall: MallArg,
     as_json: JsonOpt = False,
 ) -> None:
     """Show one mall and its counters."""
@@ -138,20 +147,13 @@ def malls_register(
     as_json: JsonOpt = False,
 ) -> None:
     """Register a planned mall for a regency or city (publishes mall.planned)."""
-    body: dict[str, Any] = {
-        "name": name,
-        "region": {
-            "province_code": province_code,
-            "regency_code": regency_code,
-            "regency_name": regency_name,
-        },
+    region = {
+        "province_code": province_code,
+        "regency_code": regency_code,
+        "regency_name": regency_name,
     }
-    if address:
-        body["address"] = address
-    mall = client_of(ctx).post("mall", "/malls", body)
-    out = output_for(ctx, as_json)
-    out.success(f"Registered {mall.get('name')} as {mall.get('id')}.")
-    show_mall(out, mall)
+    mall = client_of(ctx).post("mall", "/malls", mall_body(name, region, address))
+    report(ctx, as_json, f"Registered {mall.get('name')} as {mall.get('id')}.", mall, show_mall)
 
 
 def _mall_change(
@@ -163,9 +165,6 @@ def _mall_change(
         "mall", f"/malls/{mall_id}/{path}", body, if_match=if_match
     )
     return result
-
-
-MallArg = Annotated[str, typer.Argument(help="Its id, or its region's Kemendagri code (61.03).")]
 
 
 @app.command("open")
@@ -180,11 +179,8 @@ def malls_open(
     as_json: JsonOpt = False,
 ) -> None:
     """A planned mall starts serving, a soft launch (publishes mall.opened)."""
-    body = {"opened_at": parse_when(at, "--at")} if at else None
-    updated = _mall_change(ctx, mall, "open", body, if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"{updated.get('name')} is {updated.get('status')}.")
-    show_mall(out, updated)
+    updated = _mall_change(ctx, mall, "open", at_field("opened_at", at) or None, if_match)
+    report(ctx, as_json, f"{updated.get('name')} is {updated.get('status')}.", updated, show_mall)
 
 
 @app.command("schedule")
@@ -202,10 +198,8 @@ def malls_schedule(
     updated = _mall_change(
         ctx, mall, "inauguration", {"scheduled_for": parse_when(for_, "--for")}, if_match
     )
-    out = output_for(ctx, as_json)
     when = moment(updated.get("inauguration_scheduled_for"))
-    out.success(f"{updated.get('name')}: inauguration set for {when}.")
-    show_mall(out, updated)
+    report(ctx, as_json, f"{updated.get('name')}: inauguration set for {when}.", updated, show_mall)
 
 
 @app.command("inaugurate")
@@ -221,13 +215,15 @@ def malls_inaugurate(
     as_json: JsonOpt = False,
 ) -> None:
     """Record the official inauguration, peresmian (publishes mall.inaugurated)."""
-    body: dict[str, Any] = {"inaugurated_by": by}
-    if at:
-        body["inaugurated_at"] = parse_when(at, "--at")
+    body = {"inaugurated_by": by, **at_field("inaugurated_at", at)}
     updated = _mall_change(ctx, mall, "inaugurate", body, if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"{updated.get('name')} inaugurated on {day(updated.get('inaugurated_at'))}.")
-    show_mall(out, updated)
+    report(
+        ctx,
+        as_json,
+        f"{updated.get('name')} inaugurated on {day(updated.get('inaugurated_at'))}.",
+        updated,
+        show_mall,
+    )
 
 
 @app.command("open-counter")
@@ -235,7 +231,7 @@ def malls_inaugurate(
 def malls_open_counter(
     ctx: typer.Context,
     mall: MallArg,
-    agency: Annotated[str, typer.Option(help="The agency (id or code).")],
+    agency: AgencyOpt,
     service: Annotated[
         list[str],
         typer.Option(
@@ -247,14 +243,10 @@ def malls_open_counter(
     as_json: JsonOpt = False,
 ) -> None:
     """Open an agency's counter, gerai (publishes mall.counter_opened)."""
-    client = client_of(ctx)
-    body: dict[str, Any] = {"agency_id": client.resolve_agency(agency)["id"], "services": service}
-    if at:
-        body["opened_at"] = parse_when(at, "--at")
+    agency_id = client_of(ctx).resolve_agency(agency)["id"]
+    body = {"agency_id": agency_id, "services": service, **at_field("opened_at", at)}
     updated = _mall_change(ctx, mall, "counters", body, if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"Counter opened in {updated.get('name')}.")
-    show_mall(out, updated)
+    report(ctx, as_json, f"Counter opened in {updated.get('name')}.", updated, show_mall)
 
 
 @app.command("close-counter")
@@ -262,7 +254,7 @@ def malls_open_counter(
 def malls_close_counter(
     ctx: typer.Context,
     mall: MallArg,
-    agency: Annotated[str, typer.Option(help="The agency (id or code).")],
+    agency: AgencyOpt,
     if_match: IfMatchOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -271,9 +263,7 @@ def malls_close_counter(
     mall_id = client.resolve_mall(mall)["id"]
     agency_id = client.resolve_agency(agency)["id"]
     updated = client.delete("mall", f"/malls/{mall_id}/counters/{agency_id}", if_match=if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"Counter closed in {updated.get('name')}.")
-    show_mall(out, updated)
+    report(ctx, as_json, f"Counter closed in {updated.get('name')}.", updated, show_mall)
 
 
 @app.command("close")
@@ -281,12 +271,10 @@ def malls_close_counter(
 def malls_close(
     ctx: typer.Context,
     mall: MallArg,
-    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    reason: ReasonOpt = None,
     if_match: IfMatchOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The mall stops operating (publishes mall.closed)."""
-    updated = _mall_change(ctx, mall, "close", {"reason": reason} if reason else None, if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"{updated.get('name')} is {updated.get('status')}.")
-    show_mall(out, updated)
+    updated = _mall_change(ctx, mall, "close", reason_body(reason), if_match)
+    report(ctx, as_json, f"{updated.get('name')} is {updated.get('status')}.", updated, show_mall)

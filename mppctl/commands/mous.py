@@ -7,9 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from mppctl.commands.context import client_of, note_more, output_for
+from mppctl.commands.context import client_of, list_table, output_for, report
 from mppctl.commands.errors import guarded
-from mppctl.commands.options import IfMatchOpt, JsonOpt, LimitOpt, parse_day, parse_when
+from mppctl.commands.options import (
+    IfMatchOpt,
+    JsonOpt,
+    LimitOpt,
+    MouArg,
+    at_field,
+    parse_day,
+    parse_when,
+)
 from mppctl.output import Column, Output, day, moment
 
 app = typer.Typer(
@@ -91,19 +99,16 @@ def mous_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List MoUs."""
-    out = output_for(ctx, as_json)
-    client = client_of(ctx)
-    party_id = client.resolve_agency(party)["id"] if party else None
-    items, more = client.collect("mou", "/mous", {"status": status, "party": party_id}, limit=limit)
-    out.table(items, MOU_COLUMNS, empty="No MoUs.")
-    note_more(out, more, limit)
+    party_id = client_of(ctx).resolve_agency(party)["id"] if party else None
+    query = {"status": status, "party": party_id}
+    list_table(ctx, as_json, ("mou", "/mous", query), MOU_COLUMNS, limit=limit, empty="No MoUs.")
 
 
 @app.command("show")
 @guarded
 def mous_show(
     ctx: typer.Context,
-    mou_id: Annotated[str, typer.Argument(help="The MoU's id.")],
+    mou_id: MouArg,
     as_json: JsonOpt = False,
 ) -> None:
     """Show one MoU: its parties and signatures, and its working team."""
@@ -139,16 +144,14 @@ def mous_draft(
     if valid_until:
         body["valid_until"] = parse_day(valid_until, "--valid-until")
     mou = client.post("mou", "/mous", body)
-    out = output_for(ctx, as_json)
-    out.success(f"Drafted MoU {mou.get('id')}.")
-    show_mou(out, mou)
+    report(ctx, as_json, f"Drafted MoU {mou.get('id')}.", mou, show_mou)
 
 
 @app.command("schedule")
 @guarded
 def mous_schedule(
     ctx: typer.Context,
-    mou_id: Annotated[str, typer.Argument(help="The MoU's id.")],
+    mou_id: MouArg,
     at: Annotated[
         str, typer.Option("--at", help="Signing date/time, e.g. 2022-06-28T10:00:00+07:00.")
     ],
@@ -159,16 +162,14 @@ def mous_schedule(
     mou = client_of(ctx).post(
         "mou", f"/mous/{mou_id}/schedule", {"signing_at": parse_when(at, "--at")}, if_match=if_match
     )
-    out = output_for(ctx, as_json)
-    out.success(f"Signing scheduled for {moment(mou.get('signing_at'))}.")
-    show_mou(out, mou)
+    report(ctx, as_json, f"Signing scheduled for {moment(mou.get('signing_at'))}.", mou, show_mou)
 
 
 @app.command("sign")
 @guarded
 def mous_sign(
     ctx: typer.Context,
-    mou_id: Annotated[str, typer.Argument(help="The MoU's id.")],
+    mou_id: MouArg,
     agency: Annotated[str, typer.Option(help="The signing party (id or code).")],
     name: Annotated[str, typer.Option("--name", help="Who signs.")],
     title: Annotated[
@@ -182,24 +183,22 @@ def mous_sign(
 ) -> None:
     """Record a party's signature (mou.party_signed; mou.signed when it is the last)."""
     client = client_of(ctx)
-    body: dict[str, Any] = {
+    body = {
         "agency_id": client.resolve_agency(agency)["id"],
         "signatory_name": name,
         "signatory_title": title,
+        **at_field("signed_at", at),
     }
-    if at:
-        body["signed_at"] = parse_when(at, "--at")
     mou = client.post("mou", f"/mous/{mou_id}/signatures", body, if_match=if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"Signed: {_signed_count(mou)} parties; the MoU is {mou.get('status')}.")
-    show_mou(out, mou)
+    signed = f"Signed: {_signed_count(mou)} parties; the MoU is {mou.get('status')}."
+    report(ctx, as_json, signed, mou, show_mou)
 
 
 @app.command("add-member")
 @guarded
 def mous_add_member(
     ctx: typer.Context,
-    mou_id: Annotated[str, typer.Argument(help="The MoU's id.")],
+    mou_id: MouArg,
     agency: Annotated[str, typer.Option(help="The member's agency, a party (id or code).")],
     name: Annotated[str, typer.Option("--name", help="Name or position.")],
     role: Annotated[str, typer.Option("--role", help="e.g. Ketua, Sekretaris, Anggota.")],
@@ -210,16 +209,14 @@ def mous_add_member(
     client = client_of(ctx)
     body = {"agency_id": client.resolve_agency(agency)["id"], "name": name, "role": role}
     mou = client.post("mou", f"/mous/{mou_id}/team-members", body, if_match=if_match)
-    out = output_for(ctx, as_json)
-    out.success(f"{name} joined the working team as {role}.")
-    show_mou(out, mou)
+    report(ctx, as_json, f"{name} joined the working team as {role}.", mou, show_mou)
 
 
 @app.command("terminate")
 @guarded
 def mous_terminate(
     ctx: typer.Context,
-    mou_id: Annotated[str, typer.Argument(help="The MoU's id.")],
+    mou_id: MouArg,
     reason: Annotated[str, typer.Option(help="Why it ends early.")],
     if_match: IfMatchOpt = None,
     as_json: JsonOpt = False,
@@ -228,6 +225,4 @@ def mous_terminate(
     mou = client_of(ctx).post(
         "mou", f"/mous/{mou_id}/terminate", {"reason": reason}, if_match=if_match
     )
-    out = output_for(ctx, as_json)
-    out.success(f"MoU {mou.get('id')} is {mou.get('status')}.")
-    show_mou(out, mou)
+    report(ctx, as_json, f"MoU {mou.get('id')} is {mou.get('status')}.", mou, show_mou)

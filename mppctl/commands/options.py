@@ -17,6 +17,22 @@ IfMatchOpt = Annotated[
 LimitOpt = Annotated[
     int, typer.Option("--limit", min=1, metavar="N", help="At most this many items.")
 ]
+ReasonOpt = Annotated[str | None, typer.Option(help="Why.")]
+AgencyArg = Annotated[str, typer.Argument(help="Its id or code.")]
+AgencyOpt = Annotated[str, typer.Option(help="The agency (id or code).")]
+MallArg = Annotated[str, typer.Argument(help="Its id, or its region's Kemendagri code (61.03).")]
+MouArg = Annotated[str, typer.Argument(help="The MoU's id.")]
+
+
+def at_field(key: str, at: str | None) -> dict[str, str]:
+    """``{key: <the --at moment>}``, or nothing when ``--at`` was not given (the service's now)."""
+    when = parse_when(at, "--at")
+    return {key: when} if when else {}
+
+
+def reason_body(reason: str | None) -> dict[str, str] | None:
+    """The body of an action that may say why (none when it does not)."""
+    return {"reason": reason} if reason else None
 
 
 def parse_when(value: str | None, option: str) -> str | None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mppctl.commands.context import client_of, note_more, output_for
+from mppctl.commands.context import Listing, client_of, list_table, output_for, report
 from mppctl.commands.errors import guarded
 from mppctl.commands.options import IfMatchOpt, JsonOpt, LimitOpt, parse_when, split_patterns
 from mppctl.output import Column, Output, moment
@@ -72,12 +72,8 @@ def subscriptions_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List webhook subscriptions."""
-    out = output_for(ctx, as_json)
-    items, more = client_of(ctx).collect(
-        "notify", "/subscriptions", {"status": status}, limit=limit
-    )
-    out.table(items, SUBSCRIPTION_COLUMNS, empty="No subscriptions.")
-    note_more(out, more, limit)
+    listing: Listing = ("notify", "/subscriptions", {"status": status})
+    list_table(ctx, as_json, listing, SUBSCRIPTION_COLUMNS, limit=limit, empty="No subscriptions.")
 
 
 @app.command("show")
@@ -111,9 +107,7 @@ def subscriptions_create(
     if description:
         body["description"] = description
     sub = client_of(ctx).post("notify", "/subscriptions", body)
-    out = output_for(ctx, as_json)
-    out.success(f"Subscribed {sub.get('id')}.")
-    show_subscription(out, sub)
+    out = report(ctx, as_json, f"Subscribed {sub.get('id')}.", sub, show_subscription)
     _print_secret(out, sub)
 
 
@@ -123,27 +117,27 @@ def _set_status(
     sub = client_of(ctx).patch(
         "notify", f"/subscriptions/{subscription_id}", {"status": status}, if_match=if_match
     )
-    out = output_for(ctx, as_json)
-    out.success(f"Subscription {sub.get('id')} is {sub.get('status')}.")
-    show_subscription(out, sub)
+    message = f"Subscription {sub.get('id')} is {sub.get('status')}."
+    report(ctx, as_json, message, sub, show_subscription)
 
 
-@app.command("pause")
-@guarded
-def subscriptions_pause(
-    ctx: typer.Context, subscription_id: str, if_match: IfMatchOpt = None, as_json: JsonOpt = False
-) -> None:
-    """Pause deliveries to a subscription."""
-    _set_status(ctx, subscription_id, "paused", if_match, as_json)
+def _status_command(name: str, status: str, help_text: str) -> None:
+    """Register ``mppctl subscriptions <name>``, which sets a subscription's ``status``."""
+
+    def command(
+        ctx: typer.Context,
+        subscription_id: str,
+        if_match: IfMatchOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        _set_status(ctx, subscription_id, status, if_match, as_json)
+
+    command.__doc__ = help_text
+    app.command(name)(guarded(command))
 
 
-@app.command("resume")
-@guarded
-def subscriptions_resume(
-    ctx: typer.Context, subscription_id: str, if_match: IfMatchOpt = None, as_json: JsonOpt = False
-) -> None:
-    """Resume (re-enable) a paused or disabled subscription."""
-    _set_status(ctx, subscription_id, "active", if_match, as_json)
+_status_command("pause", "paused", "Pause deliveries to a subscription.")
+_status_command("resume", "active", "Resume (re-enable) a paused or disabled subscription.")
 
 
 @app.command("delete")
@@ -208,12 +202,12 @@ def subscriptions_deliveries(
     as_json: JsonOpt = False,
 ) -> None:
     """List a subscription's webhook deliveries."""
-    out = output_for(ctx, as_json)
-    items, more = client_of(ctx).collect(
-        "notify", f"/subscriptions/{subscription_id}/deliveries", {"status": status}, limit=limit
+    listing: Listing = (
+        "notify",
+        f"/subscriptions/{subscription_id}/deliveries",
+        {"status": status},
     )
-    out.table(items, DELIVERY_COLUMNS, empty="No deliveries.")
-    note_more(out, more, limit)
+    list_table(ctx, as_json, listing, DELIVERY_COLUMNS, limit=limit, empty="No deliveries.")
 
 
 @app.command("retry")

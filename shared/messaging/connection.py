@@ -31,6 +31,7 @@ from faststream.rabbit import RabbitBroker
 from yarl import URL
 
 from shared.logging import get_logger
+from shared.secrets import redact_url as redact  # the platform's one URL-redaction rule
 
 log = get_logger(__name__)
 
@@ -64,15 +65,6 @@ def broker_urls(setting: str) -> list[str]:
         if parts.scheme not in _SCHEMES or not parts.hostname:
             raise ValueError(f"RABBITMQ_URL entry {redact(url)!r} is not an amqp:// URL")
     return urls
-
-
-def redact(url: str) -> str:
-    """``url`` without its password, for logs and messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    return parts._replace(netloc=f"{parts.username}:***@{netloc}").geturl()
 
 
 def refusal(exc: BaseException, url: str) -> str | None:

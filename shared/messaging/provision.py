@@ -183,14 +183,25 @@ class ManagementApi:
     def put_vhost(self, vhost: str) -> None:
         self._call("PUT", f"/api/vhosts/{quote(vhost, safe='')}", {})
 
+    def delete_vhost(self, vhost: str) -> None:
+        """Delete ``vhost`` and all in it; a vhost already gone is no error."""
+        self._call("DELETE", f"/api/vhosts/{quote(vhost, safe='')}")
+
+    def grant_all(self, vhost: str, username: str) -> None:
+        """Full configure, write and read rights in ``vhost`` (an administrator's own vhost)."""
+        self._put_rights(vhost, username, {"configure": ".*", "write": ".*", "read": ".*"})
+
+    def _put_rights(self, vhost: str, username: str, rights: dict[str, str]) -> None:
+        path = f"/api/permissions/{quote(vhost, safe='')}/{quote(username, safe='')}"
+        self._call("PUT", path, rights)
+
     def put_user(self, user: BrokerUser, password: str) -> None:
         body = {"password": password, "tags": user.tags}
         self._call("PUT", f"/api/users/{quote(user.name, safe='')}", body)
 
     def put_permissions(self, vhost: str, user: BrokerUser) -> None:
-        path = f"/api/permissions/{quote(vhost, safe='')}/{quote(user.name, safe='')}"
         rights = {"configure": user.configure, "write": user.write, "read": user.read}
-        self._call("PUT", path, rights)
+        self._put_rights(vhost, user.name, rights)
         self._call(
             "PUT",
             f"/api/topic-permissions/{quote(vhost, safe='')}/{quote(user.name, safe='')}",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
+from tests.support.eventually import eventually_blocking
 from tests.support.processes import ROOT, free_port
 from tests.support.servers import API_KEY, RABBITMQ_URL
 
@@ -34,18 +35,17 @@ def test_one_command_runs_all_four_services_and_ctrl_c_stops_them_cleanly() -> N
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
         ready: set[str] = set()
-        while ready != set(ports) and time.monotonic() < deadline:
+
+        def all_ready() -> bool:
             assert runner.poll() is None, runner.stdout.read() if runner.stdout else ""
             for name, port in ports.items():
-                try:
+                with contextlib.suppress(httpx.HTTPError):
                     if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                         ready.add(name)
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.3)
-        assert ready == set(ports)
+            return ready == set(ports)
+
+        eventually_blocking(all_ready, timeout=60, every=0.3, what="every service ready")
     finally:
         runner.send_signal(signal.SIGINT)
         output, _ = runner.communicate(timeout=60)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import httpx
@@ -18,8 +18,11 @@ import pytest
 
 from shared.events.patterns import matches_any
 from tests.support.broker import SERVICE_QUEUES, delete_queues
+from tests.support.eventually import eventually
+from tests.support.notify import deliveries
 from tests.support.processes import System, exit_codes, running_system
-from tests.support.servers import API_KEY
+from tests.support.reference import reference_agency
+from tests.support.servers import API_KEY, until_answered
 from tests.support.sse import SseReader
 from tests.support.webhooks import WebhookReceiver
 
@@ -39,18 +42,6 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     assert all(code in (0, -15) for code in exit_codes(running).values()), exit_codes(running)
     for service in running.services.values():
         assert '"event": "service.stopped"' in service.log(), f"{service.name} stopped gracefully"
-
-
-async def _retry(
-    call: Callable[[], Awaitable[httpx.Response]], until: int, timeout: float = 20.0
-) -> httpx.Response:
-    """Repeat ``call`` until it answers ``until``: projections learn from events, not at once."""
-    async with asyncio.timeout(timeout):
-        while True:
-            response = await call()
-            if response.status_code == until:
-                return response
-            await asyncio.sleep(0.2)
 
 
 async def _created(response: Awaitable[httpx.Response]) -> dict[str, Any]:
@@ -77,38 +68,10 @@ async def test_the_programme_end_to_end(system: System) -> None:
             assert feed.status_code == 200
 
             # Agencies: three MoU parties and a regency's own civil-registry office.
-            panrb = await _created(
-                agency.post(
-                    "/agencies",
-                    json={
-                        "code": "KEMENPANRB",
-                        "kind": "ministry",
-                        "name": "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi",
-                    },
-                )
-            )
-            kumham = await _created(
-                agency.post(
-                    "/agencies",
-                    json={
-                        "code": "KEMENKUMHAM",
-                        "kind": "ministry",
-                        "name": "Kementerian Hukum dan HAM",
-                        "services": [{"code": "PASPOR", "name": "Permohonan paspor"}],
-                    },
-                )
-            )
-            bpjs = await _created(
-                agency.post(
-                    "/agencies",
-                    json={
-                        "code": "BPJSKES",
-                        "kind": "public_body",
-                        "name": "BPJS Kesehatan",
-                        "services": [{"code": "JKN", "name": "Pendaftaran JKN"}],
-                    },
-                )
-            )
+            panrb, kumham, bpjs = [
+                await _created(agency.post("/agencies", json=reference_agency(code)))
+                for code in ("KEMENPANRB", "KEMENKUMHAM", "BPJSKES")
+            ]
             dukcapil = await _created(agency.post("/agencies", json={
                 "code": "DISDUKCAPIL_SANGGAU", "kind": "local_government",
                 "name": "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Sanggau",
@@ -116,12 +79,11 @@ async def test_the_programme_end_to_end(system: System) -> None:
             parties = [panrb, kumham, bpjs]
 
             # The MoU: drafted once the MoU service has heard of every party, then signed.
-            drafted = await _retry(
+            drafted = await until_answered(
                 lambda: mou.post("/mous", json={
                     "title": "Nota Kesepahaman tentang Penyelenggaraan Pelayanan Publik"
                              " pada Mal Pelayanan Publik",
                     "parties": [{"agency_id": p["id"]} for p in parties]}),
-                until=201,
             )  # fmt: skip
             mou_id = drafted.json()["id"]
             await _created(
@@ -153,12 +115,10 @@ async def test_the_programme_end_to_end(system: System) -> None:
                     f"/malls/{mall_id}/inauguration", json={"scheduled_for": "2022-05-24T02:00:00Z"}
                 )
             )
-            await _retry(lambda: mall.post(
-                f"/malls/{mall_id}/counters", json={"agency_id": kumham["id"], "services": ["PASPOR"]}),
-                until=201)  # fmt: skip
-            await _retry(lambda: mall.post(
-                f"/malls/{mall_id}/counters", json={"agency_id": dukcapil["id"], "services": ["KTP"]}),
-                until=201)  # fmt: skip
+            await until_answered(lambda: mall.post(
+                f"/malls/{mall_id}/counters", json={"agency_id": kumham["id"], "services": ["PASPOR"]}))  # fmt: skip
+            await until_answered(lambda: mall.post(
+                f"/malls/{mall_id}/counters", json={"agency_id": dukcapil["id"], "services": ["KTP"]}))  # fmt: skip
             await _created(mall.post(f"/malls/{mall_id}/inaugurate", json={
                 "inaugurated_at": "2022-05-24T02:00:00Z", "inaugurated_by": "Menteri PANRB"}))  # fmt: skip
 
@@ -170,9 +130,9 @@ async def test_the_programme_end_to_end(system: System) -> None:
                 return [e for e in items if e["event"]["subject"] in
                         {*(p["id"] for p in [*parties, dukcapil]), mou_id, mall_id}]  # fmt: skip
 
-            async with asyncio.timeout(30):
-                while len(log := await logged()) < expected_count:
-                    await asyncio.sleep(0.2)
+            log = await eventually(
+                logged, until=lambda found: len(found) >= expected_count, timeout=30, every=0.2
+            )
             types = [entry["event"]["type"] for entry in log]
             assert types.count("agency.registered") == 4
             assert [t for t in types if t.startswith("mou.")] == [
@@ -187,7 +147,16 @@ async def test_the_programme_end_to_end(system: System) -> None:
             # Webhooks: exactly the subscribed events, each verified, in order per subject.
             wanted = [e["event"] for e in log if matches_any(SUBSCRIBED, e["event"]["type"])]
             await receiver.wait_for(lambda r: r.accepted, count=len(wanted), timeout=30)
-            await receiver.settle(1.0)
+            # Notify stored each delivery as done after one attempt: nothing more is on its way.
+            stored = await eventually(
+                lambda: deliveries(notify, subscription["id"]),
+                until=lambda found: (
+                    len(found) >= len(wanted) and all(d["status"] == "succeeded" for d in found)
+                ),
+                timeout=30,
+            )
+            assert sorted(d["event_id"] for d in stored) == sorted(e["id"] for e in wanted)
+            assert all(d["attempt_count"] == 1 for d in stored), stored
             ours = [r for r in receiver.received if r.event["id"] in {e["id"] for e in wanted}]
             assert all(r.verified for r in ours), [r.verification_error for r in ours]
             assert sorted(r.event["id"] for r in ours) == sorted(e["id"] for e in wanted)

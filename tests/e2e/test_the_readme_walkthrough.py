@@ -16,7 +16,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from shared.messaging.dlq import dead_letter_depths
+from tests.support.eventually import eventually_blocking
 from tests.support.processes import ROOT, System, free_port, running_system
 from tests.support.servers import RABBITMQ_URL
 
@@ -108,14 +108,10 @@ class Walk:
 
 
 def wait_for(what: str, read: Callable[[], str], ok: Callable[[str], bool], timeout=90.0) -> str:
-    deadline = time.monotonic() + timeout
-    text = read()
-    while not ok(text):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never saw {what}; last output:\n{text[-3000:]}")
-        time.sleep(0.5)
-        text = read()
-    return text
+    try:
+        return eventually_blocking(read, until=ok, timeout=timeout, every=0.5, what=what)
+    except AssertionError:
+        raise AssertionError(f"never saw {what}; last output:\n{read()[-3000:]}") from None
 
 
 @pytest.fixture

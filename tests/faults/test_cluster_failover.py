@@ -9,6 +9,7 @@ exactly once. The cluster is stopped and removed at the end whatever happens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import Counter
@@ -22,6 +23,7 @@ from benchmarks.faults.rig import Pipeline, pipeline
 from services.notify.topology import SUBSCRIPTIONS_DLQ
 from tests.faults.expectations import recovered_in_time
 from tests.support import rabbit_nodes
+from tests.support.eventually import eventually
 from tests.support.rabbit_nodes import RabbitCluster, RabbitNode
 
 pytestmark = [
@@ -54,17 +56,23 @@ def _leading_node(cluster: RabbitCluster, queues: dict[str, str]) -> RabbitNode:
 
 
 async def _seconds_until_all_ready(pipe: Pipeline, since: float) -> float:
+    pending = {s.name: s.url for s in pipe.services}
+
+    async def still_pending(client: httpx.AsyncClient) -> dict[str, str]:
+        for name, url in list(pending.items()):
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(f"{url}/readyz")).status_code == 200:
+                    del pending[name]
+        return pending
+
     async with httpx.AsyncClient(timeout=2) as client:
-        pending = {s.name: s.url for s in pipe.services}
-        while pending and time.monotonic() - since < 60:
-            for name, url in list(pending.items()):
-                try:
-                    if (await client.get(f"{url}/readyz")).status_code == 200:
-                        del pending[name]
-                except httpx.HTTPError:
-                    pass
-            await asyncio.sleep(0.2)
-    assert not pending, f"not ready 60 s after the kill: {pending}"
+        await eventually(
+            lambda: still_pending(client),
+            until=lambda left: not left,
+            timeout=60 - (time.monotonic() - since),
+            every=0.2,
+            what="every service ready 60 s after the kill",
+        )
     return time.monotonic() - since
 
 
@@ -72,12 +80,19 @@ async def _drained(
     node: RabbitNode, queues: dict[str, str], timeout: float = 30
 ) -> dict[object, object]:
     """The queues' depths once the consumers have emptied them (or after ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        depths = {q["name"]: q["messages"] for q in await asyncio.to_thread(_queues, node)}
-        if all(depths.get(q) == 0 for q in queues) or time.monotonic() > deadline:
-            return depths
-        await asyncio.sleep(1)
+
+    async def depths() -> dict[object, object]:
+        return {q["name"]: q["messages"] for q in await asyncio.to_thread(_queues, node)}
+
+    try:
+        return await eventually(
+            depths,
+            until=lambda found: all(found.get(q) == 0 for q in queues),
+            timeout=timeout,
+            every=1,
+        )
+    except AssertionError:
+        return await depths()
 
 
 async def test_killing_the_node_leading_the_quorum_queues_loses_nothing_and_repeats_nothing(

@@ -31,6 +31,12 @@ def _recovered_without_loss(result: CaseResult) -> None:
     assert result.recover_seconds is not None, result
 
 
+def _recovered_whole_and_once(result: CaseResult) -> None:
+    """Nothing lost, nothing delivered twice, and the subscriber whole again."""
+    _recovered_without_loss(result)
+    assert result.duplicated == 0, result
+
+
 def _recovered_in_time(*results: CaseResult) -> None:
     recovered_in_time(RECOVER_WITHIN, *results)
 
@@ -38,12 +44,10 @@ def _recovered_in_time(*results: CaseResult) -> None:
 async def test_poison_and_failing_hanging_and_gone_receivers(rabbitmq: str, tmp_path: Path) -> None:
     by_case = _report(await cases.webhook_and_poison_cases(rabbitmq, tmp_path))
     poison = by_case["poison messages (3) among valid events"]
-    _recovered_without_loss(poison)
-    assert poison.duplicated == 0
+    _recovered_whole_and_once(poison)
     assert poison.note.startswith("3 poison"), poison.note
     failing = by_case["receiver answers 500 for a while"]
-    _recovered_without_loss(failing)
-    assert failing.duplicated == 0
+    _recovered_whole_and_once(failing)
     _recovered_without_loss(by_case["receiver hangs past notify's 2 s timeout"])
     _recovered_in_time(poison, failing)
     gone = by_case["receiver answers 410 Gone"]
@@ -55,8 +59,7 @@ async def test_a_service_sigtermed_loses_nothing_and_a_sigkill_loses_only_by_des
 ) -> None:
     by_case = _report(await cases.service_cases(rabbitmq, tmp_path))
     sigterm = by_case["agency SIGTERMed mid-flight, restarted"]
-    _recovered_without_loss(sigterm)
-    assert sigterm.duplicated == 0
+    _recovered_whole_and_once(sigterm)
     assert sigterm.note.startswith("stopped gracefully;"), sigterm.note
     sigkill = by_case["agency SIGKILLed mid-stream, restarted"]
     assert sigkill.duplicated == 0
@@ -66,8 +69,7 @@ async def test_a_service_sigtermed_loses_nothing_and_a_sigkill_loses_only_by_des
 
 async def test_a_cut_broker_connection_loses_nothing(rabbitmq: str, tmp_path: Path) -> None:
     [cut] = _report(await cases.broker_cut_case(rabbitmq, tmp_path)).values()
-    _recovered_without_loss(cut)
-    assert cut.duplicated == 0
+    _recovered_whole_and_once(cut)
     _recovered_in_time(cut)
 
 
@@ -75,6 +77,5 @@ async def test_a_cut_broker_connection_loses_nothing(rabbitmq: str, tmp_path: Pa
 async def test_a_broker_stopped_or_killed_mid_stream_loses_nothing(tmp_path: Path) -> None:
     stopped, killed = _report(await cases.own_broker_cases(tmp_path)).values()
     for result in (stopped, killed):
-        _recovered_without_loss(result)
-        assert result.duplicated == 0
+        _recovered_whole_and_once(result)
     _recovered_in_time(stopped, killed)

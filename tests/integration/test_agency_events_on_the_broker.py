@@ -9,16 +9,13 @@ import pytest
 from services.agency.bootstrap import build_app
 from shared.storage import Storage
 from tests.support.broker import EventTap, TcpProxy
+from tests.support.outbox import all_published, outbox_of
+from tests.support.reference import reference_agency
 from tests.support.servers import API_KEY, run_service, service_settings
 
 pytestmark = pytest.mark.broker
 
-KEMENPANRB = {
-    "code": "KEMENPANRB",
-    "name": "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi",
-    "acronym": "KemenPANRB",
-    "kind": "ministry",
-}
+KEMENPANRB = reference_agency("KEMENPANRB")
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
@@ -34,7 +31,11 @@ async def test_registering_an_agency_publishes_exactly_one_agency_registered_clo
         assert response.headers["x-request-id"] == "req-123"
 
         [received] = await tap.wait_for(lambda r: r.event.get("subject") == agency["id"])
-        await tap.settle()
+        # Published once: the outbox holds nothing more, and the tap took all it was sent.
+        assert await all_published(agency_storage, "agencies", agency["id"]) == [
+            received.event["id"]
+        ]
+        await tap.caught_up()
         assert len([r for r in tap.received if r.event.get("subject") == agency["id"]]) == 1
 
     event, message = received.event, received.message
@@ -84,7 +85,9 @@ async def test_events_written_while_the_broker_is_unreachable_are_published_in_o
         ready = await svc.client.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"]["broker"] == "unreachable"
-        await tap.settle(1.0)
+        outbox = await outbox_of(agency_storage, "agencies", agency_id)
+        assert (len(outbox["pending"]), outbox["published"]) == (4, [])
+        await tap.caught_up()
         assert [r for r in tap.received if r.event["subject"] == agency_id] == []
 
         await broker_proxy.restore()
@@ -116,7 +119,8 @@ async def test_two_replicas_sharing_a_database_publish_each_agencys_events_in_or
             )
             assert added.status_code == 201, added.text
         events = await tap.wait_for(lambda r: r.event["subject"] == agency_id, count=41, timeout=30)
-        await tap.settle()
+        await all_published(agency_storage, "agencies", agency_id)
+        await tap.caught_up()
 
     versions = [e.event["data"]["version"] for e in tap.received if e.event["subject"] == agency_id]
     assert versions == list(range(1, 42)), "each version once, in order, across both relays"

@@ -19,6 +19,8 @@ from shared.messaging.topology import ConsumerQueue
 from shared.runtime import ServiceRuntime
 from shared.storage import Storage
 from tests.support.broker import delete_queues, get_one, publish_raw
+from tests.support.catalogue_events import agency_deactivated
+from tests.support.eventually import eventually
 from tests.support.servers import (
     RunningService,
     drop_storage,
@@ -34,14 +36,7 @@ RUN = uuid.uuid4().hex[:6]
 
 
 def _deactivated(name: str) -> CloudEvent:
-    agency_id = f"{name}_{RUN}"
-    return CloudEvent.new(
-        type="agency.deactivated",
-        source="/mpp/agency",
-        subject=agency_id,
-        data={"agency_id": agency_id, "version": 2, "code": "BNN", "name": "BNN"},
-        correlation_id=f"corr-{agency_id}",
-    )
+    return agency_deactivated(f"{name}_{RUN}")
 
 
 @asynccontextmanager
@@ -100,12 +95,6 @@ async def consuming(
         await delete_queues([queue.name])
 
 
-async def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
-
-
 async def test_the_same_event_delivered_twice_is_processed_once(rabbitmq: str) -> None:
     processed: list[str] = []
     async with consuming(processed):
@@ -116,7 +105,7 @@ async def test_the_same_event_delivered_twice_is_processed_once(rabbitmq: str) -
             )
         follower = _deactivated("agc_after")
         await publish_raw(follower.to_json_bytes(), follower.type, content_type=CONTENT_TYPE)
-        await _wait_until(lambda: "agc_after" in processed)
+        await eventually(lambda: "agc_after" in processed)
     assert processed == ["agc_twice", "agc_after"]
 
 
@@ -131,7 +120,7 @@ async def test_events_are_handled_one_at_a_time_in_the_order_they_were_queued(
         for name in names:
             event = _deactivated(name)
             await publish_raw(event.to_json_bytes(), event.type, content_type=CONTENT_TYPE)
-        await _wait_until(lambda: len(processed) == len(names))
+        await eventually(lambda: len(processed) == len(names))
     assert processed == names
     assert max(overlaps) == 1
 
@@ -145,7 +134,7 @@ async def test_a_message_that_is_not_a_valid_event_is_dead_lettered_and_consumpt
         await publish_raw(poison, "agency.registered")
         good = _deactivated("agc_good")
         await publish_raw(good.to_json_bytes(), good.type, content_type=CONTENT_TYPE)
-        await _wait_until(lambda: "agc_good" in processed)
+        await eventually(lambda: "agc_good" in processed)
         dead = await get_one(queue.dead_letter_name, lambda body: RUN.encode() in body)
     assert dead == poison
     assert processed == ["agc_good"]
@@ -163,7 +152,7 @@ async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_after_the_d
         dead = await get_one(
             queue.dead_letter_name, lambda body: poison.id.encode() in body, timeout=20
         )
-        await _wait_until(lambda: "agc_fine" in processed)
+        await eventually(lambda: "agc_fine" in processed)
     assert CloudEvent.model_validate_json(dead).subject == f"agc_poison_{RUN}"
     assert processed == ["agc_fine"]
 
@@ -176,14 +165,17 @@ async def test_dead_letters_replayed_after_a_fix_are_processed(rabbitmq: str) ->
     async with consuming(processed, fail_on=failing) as queue:
         event = _deactivated("agc_until_fixed")
         await publish_raw(event.to_json_bytes(), event.type, content_type=CONTENT_TYPE)
-        async with asyncio.timeout(20):
-            while (await dead_letter_depths(rabbitmq, (queue.name,)))[queue.name] < 1:
-                await asyncio.sleep(0.1)
+        await eventually(
+            lambda: dead_letter_depths(rabbitmq, (queue.name,)),
+            until=lambda depths: depths[queue.name] >= 1,
+            timeout=20,
+            every=0.1,
+        )
         assert processed == []
 
         failing.clear()  # the handler is fixed
         moved = await replay(rabbitmq, queue.name)
-        await _wait_until(lambda: "agc_until_fixed" in processed)
+        await eventually(lambda: "agc_until_fixed" in processed)
     assert moved >= 1
     assert processed == ["agc_until_fixed"]
 
@@ -211,7 +203,7 @@ async def test_order_holds_after_a_dead_lettering(rabbitmq: str) -> None:
         for name in names:
             event = _deactivated(name)
             await publish_raw(event.to_json_bytes(), event.type, content_type=CONTENT_TYPE)
-        await _wait_until(lambda: len(processed) == len(names), timeout=30)
+        await eventually(lambda: len(processed) == len(names), timeout=30)
     assert processed == names
 
 
@@ -231,7 +223,7 @@ async def test_an_event_whose_time_is_past_the_last_utc_instant_never_delays_the
         await publish_raw(impossible, "agency.deactivated", content_type=CONTENT_TYPE)
         good = _deactivated("agc_after_impossible")
         await publish_raw(good.to_json_bytes(), good.type, content_type=CONTENT_TYPE)
-        await _wait_until(lambda: "agc_after_impossible" in processed, timeout=5)
+        await eventually(lambda: "agc_after_impossible" in processed, timeout=5)
         dead = await get_one(queue.dead_letter_name, lambda body: b"agc_impossible" in body)
     assert dead == impossible
     assert processed == ["agc_after_impossible"]
@@ -250,7 +242,7 @@ async def test_a_body_that_does_not_decode_as_its_content_type_is_dead_lettered(
         await publish_raw(marked, "agency.registered", content_type=content_type)
         good = _deactivated("agc_after_undecodable")
         await publish_raw(good.to_json_bytes(), good.type, content_type=CONTENT_TYPE)
-        await _wait_until(lambda: "agc_after_undecodable" in processed, timeout=5)
+        await eventually(lambda: "agc_after_undecodable" in processed, timeout=5)
         dead = await get_one(queue.dead_letter_name, lambda got: RUN.encode() in got)
     assert dead == marked
 
@@ -284,14 +276,14 @@ async def test_readiness_fails_naming_a_consumer_stuck_past_the_threshold(rabbit
         assert (await service.client.get("/readyz")).status_code == 200
         event = _deactivated("agc_stuck")
         await publish_raw(event.to_json_bytes(), event.type, content_type=CONTENT_TYPE)
-        async with asyncio.timeout(10):
-            while (ready := await service.client.get("/readyz")).status_code == 200:
-                await asyncio.sleep(0.1)
+        ready = await eventually(
+            lambda: service.client.get("/readyz"), until=lambda r: r.status_code != 200
+        )
         metrics = (await service.client.get("/metrics")).text
         gate.set()
-        async with asyncio.timeout(10):
-            while (await service.client.get("/readyz")).status_code != 200:
-                await asyncio.sleep(0.1)
+        await eventually(
+            lambda: service.client.get("/readyz"), until=lambda r: r.status_code == 200
+        )
     assert ready.status_code == 503
     assert ready.json()["checks"][f"consumer:{queue}"].startswith("stuck")
     line = next(
@@ -326,7 +318,7 @@ async def test_bad_messages_between_valid_events_are_dead_lettered_without_a_sin
             await publish_raw(body, "agency.deactivated", content_type=content_type)
         last = _deactivated(names[-1])
         await publish_raw(last.to_json_bytes(), last.type, content_type=CONTENT_TYPE)
-        await _wait_until(lambda: len(processed) == len(names))
+        await eventually(lambda: len(processed) == len(names))
         for body, _ in bad_bodies:
             await get_one(queue.dead_letter_name, lambda got, body=body: got == body)  # type: ignore[misc]
     assert processed == names

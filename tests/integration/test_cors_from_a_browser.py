@@ -21,6 +21,7 @@ from playwright.async_api import Page, async_playwright
 from shared.storage import Storage
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.catalogue_events import agency_registered, publish
+from tests.support.eventually import eventually
 from tests.support.notify import running_notify
 from tests.support.servers import API_KEY, serve
 
@@ -89,10 +90,11 @@ async def dashboard() -> AsyncIterator[Dashboard]:
 async def _follow_until(page: Page, stream_url: str) -> dict[str, Any]:
     event = agency_registered()
     task = asyncio.ensure_future(page.evaluate(FOLLOW_FEED, [stream_url, event.id]))
-    for _ in range(100):
-        if task.done() or await page.evaluate("window.feedOpen === true"):
-            break
-        await asyncio.sleep(0.1)
+
+    async def open_or_over() -> bool:
+        return task.done() or bool(await page.evaluate("window.feedOpen === true"))
+
+    await eventually(open_or_over, every=0.1, what="the browser's feed open")
     await publish(event)
     result: dict[str, Any] = await task
     return result

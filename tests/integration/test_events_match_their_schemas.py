@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from shared.events.schema import event_schema
 from shared.storage import Storage
 from tests.support.broker import EventTap, Received
+from tests.support.outbox import all_seen
 from tests.support.scenario import run_the_programme, running_platform
 
 pytestmark = pytest.mark.broker
@@ -62,7 +63,10 @@ async def test_every_event_the_programme_publishes_matches_its_schemas(
         ids = await run_the_programme(platform)
         await tap.wait_for(lambda r: r.event.get("subject") == ids["mall"]
                            and r.type == "mall.inaugurated", timeout=30)  # fmt: skip
-        await tap.settle(0.5)
+        # Every event of the story is published and taken: none can arrive after the checks.
+        await all_seen(tap, agency_storage, "agencies", ids["panrb"], ids["kumham"])
+        await all_seen(tap, mou_storage, "mous", ids["mou"])
+        await all_seen(tap, mall_storage, "malls", ids["mall"])
         specs = {
             name: (await service.client.get("/asyncapi.json")).json()
             for name, service in (("agency", platform.agency), ("mou", platform.mou),

@@ -7,9 +7,8 @@ service does; the last runs the real MoU service end to end.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +25,11 @@ from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.broker import EventTap, Received, delete_queues, publish_raw
 from tests.support.mou_events import Party, mou_signed, mou_terminated
+from tests.support.outbox import all_seen
+from tests.support.projections import known_to
 from tests.support.reference import MOU_2022_TITLE, reference_agency
 from tests.support.reference_malls import HULU_SUNGAI_SELATAN, SANGGAU, ReferenceMall
-from tests.support.servers import RunningService, run_service
+from tests.support.servers import RunningService, run_service, until_answered
 
 pytestmark = pytest.mark.broker
 
@@ -59,18 +60,6 @@ async def services(
         yield Services(agency=agency, mall=mall)
 
 
-async def _eventually(
-    attempt: Callable[[], Awaitable[httpx.Response]], status: int, timeout: float = 10.0
-) -> httpx.Response:
-    """Repeat ``attempt`` until it answers ``status`` (a projection catching up)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            response = await attempt()
-            if response.status_code == status:
-                return response
-            await asyncio.sleep(0.05)
-
-
 async def _register(
     services: Services, *bodies: dict[str, Any], also_known_to: Iterable[AgencyDirectory] = ()
 ) -> dict[str, Party]:
@@ -85,9 +74,7 @@ async def _register(
         parties[body["code"]] = Party.of(response.json())
     wanted = [p.agency_id for p in parties.values()]
     for directory in (services.mall.container(MallContainer).agency_directory, *also_known_to):
-        async with asyncio.timeout(10):
-            while len(await directory.get_many(wanted)) < len(wanted):
-                await asyncio.sleep(0.05)
+        await known_to(directory, wanted)
     return parties
 
 
@@ -122,7 +109,8 @@ async def _open_counter_once_the_mou_is_known(
     mall: RunningService, mall_id: str, party: Party, service: str
 ) -> httpx.Response:
     body = {"agency_id": party.agency_id, "services": [service]}
-    return await _eventually(lambda: _post(mall, f"/malls/{mall_id}/counters", body), 201)
+    # A projection catching up: refused until the mall service knows the MoU.
+    return await until_answered(lambda: _post(mall, f"/malls/{mall_id}/counters", body))
 
 
 def _about(mall_id: str, event_type: str) -> Callable[[Received], bool]:
@@ -216,7 +204,7 @@ async def test_the_may_2022_inaugurations_are_recorded_and_reach_mpp_events_with
 
 
 async def test_terminating_the_mou_flags_its_parties_counters_and_a_new_mou_clears_them(
-    services: Services,
+    services: Services, mall_storage: Storage
 ) -> None:
     mall = services.mall
     parties = await _register(
@@ -281,16 +269,19 @@ async def test_terminating_the_mou_flags_its_parties_counters_and_a_new_mou_clea
 
         # A new MoU with KEMENKUMHAM only clears its flags; BPJS Kesehatan stays flagged.
         await _publish(mou_signed("mou_2025", [parties["KEMENPANRB"], kumham], version=3))
-        cleared = await tap.wait_for(
-            lambda r: (
+
+        def clears(r: Received) -> bool:
+            return (
                 r.type == "mall.counter_flagged"
                 and r.event["subject"] in (sanggau, hss)
                 and r.event["data"]["flagged"] is False
-            ),
-            count=2,
-        )
-        await tap.settle(0.3)
+            )
 
+        await tap.wait_for(clears, count=2)
+        await all_seen(tap, mall_storage, "malls", sanggau, hss)
+        cleared = [r for r in tap.received if clears(r)]
+
+    assert len(cleared) == 2, "each of KEMENKUMHAM's counters cleared once, nothing else"
     assert {(r.event["subject"], r.event["data"]["code"]) for r in cleared} == {
         (sanggau, "KEMENKUMHAM"),
         (hss, "KEMENKUMHAM"),

@@ -19,8 +19,9 @@ from services.mall.container import MallContainer
 from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.eventually import eventually
 from tests.support.inprocess import run_in_process
-from tests.support.notify import running_notify
+from tests.support.notify import metric, running_notify
 from tests.support.servers import RunningService, run_service, serve
 
 
@@ -171,8 +172,12 @@ async def test_the_feed_relays_notifys_events_unchanged(
     mall = mall_on_the_broker
     async with running_notify(notify_storage) as notify:
         mall.container(MallContainer).dashboard.mpp_notify_url = notify.base_url
+        streams = await metric(notify, "mpp_notify_open_streams")
         waiting = asyncio.create_task(_first_frame(mall.client, "mall.planned"))
-        await asyncio.sleep(1.0)  # the relay is connected and at the log's end
+        # The relay is connected: its stream starts at the log's end from then on.
+        await eventually(
+            lambda: metric(notify, "mpp_notify_open_streams"), until=lambda n: n > streams
+        )
         planned = await _mall(mall, "63.06")
         frame = await asyncio.wait_for(waiting, timeout=60)
     assert frame["id"].isdigit()

@@ -8,7 +8,6 @@ in-process store object) must then deliver everything that was pending.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 import pytest
@@ -17,7 +16,8 @@ from services.notify.container import NotifyContainer
 from shared.storage import Storage
 from tests.support.broker import TcpProxy
 from tests.support.catalogue_events import agency_registered, publish
-from tests.support.notify import running_notify, subscribe
+from tests.support.eventually import eventually
+from tests.support.notify import caught_up, running_notify, subscribe
 from tests.support.webhooks import Reply, WebhookReceiver
 
 pytestmark = pytest.mark.broker
@@ -30,19 +30,20 @@ async def test_a_notify_killed_mid_delivery_loses_no_pending_delivery_after_a_re
     ids = [e.id for e in events]
     async with WebhookReceiver(default=Reply(204, delay=0.25)) as receiver:
         async with running_notify(notify_storage, rabbitmq_url=broker_proxy.url) as notify:
-            await subscribe(notify, receiver, ["agency.registered"])
+            subscription = await subscribe(notify, receiver, ["agency.registered"])
             for event in events:
                 await publish(event)
             await receiver.wait_for(lambda h: h.webhook_id in ids, count=3, timeout=15)
             await broker_proxy.cut()  # the broker sees the connection die: a kill
             before_restart = len([h for h in receiver.received if h.webhook_id in ids])
-        await asyncio.sleep(0.5)  # whatever the dead replica still had in flight lands
+        # Whatever the dead replica still had in flight lands first.
+        await eventually(lambda: receiver.answering, until=lambda n: n == 0)
 
         async with running_notify(notify_storage, fresh_queue=False) as restarted:
             await receiver.wait_for(
                 lambda h: h.webhook_id in ids and h.accepted, count=len(ids), timeout=30
             )
-            await receiver.settle(0.5)
+            await caught_up(restarted, receiver, subscription["id"], agency_registered())
             assert restarted.container(NotifyContainer).workers.consuming()
 
     accepted = Counter(h.webhook_id for h in receiver.accepted if h.webhook_id in ids)
@@ -66,14 +67,12 @@ async def test_two_replicas_share_a_subscription_and_deliver_each_event_once_in_
     ):
         subscription = await subscribe(first, receiver, ["agency.registered"])
         # The second replica hears of the new subscription on notify.control.
-        for _ in range(100):
-            if subscription["id"] in second.container(NotifyContainer).workers.consuming():
-                break
-            await asyncio.sleep(0.05)
-        assert subscription["id"] in second.container(NotifyContainer).workers.consuming()
+        await eventually(
+            lambda: subscription["id"] in second.container(NotifyContainer).workers.consuming()
+        )
         for event in events:
             await publish(event)
         await receiver.wait_for(lambda h: h.webhook_id in ids and h.accepted, count=len(ids))
-        await receiver.settle(0.5)
+        await caught_up(first, receiver, subscription["id"], agency_registered())
 
     assert [h.webhook_id for h in receiver.received if h.webhook_id in ids] == ids

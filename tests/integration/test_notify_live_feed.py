@@ -17,7 +17,8 @@ from shared.events.envelope import CloudEvent
 from shared.events.patterns import matches_any
 from shared.storage import Storage
 from tests.support.catalogue_events import agency_registered, mall_closed, mall_scenario, publish
-from tests.support.notify import eventually, running_notify
+from tests.support.eventually import eventually
+from tests.support.notify import running_notify
 from tests.support.servers import RunningService
 from tests.support.sse import SseMessage, SseReader
 

@@ -18,14 +18,16 @@ import pytest
 from shared.events.envelope import CloudEvent
 from shared.storage import Storage
 from tests.support.catalogue_events import agency_registered, mall_closed, publish
+from tests.support.eventually import eventually
 from tests.support.notify import (
     AUTH,
+    all_succeeded,
     deliveries,
-    eventually,
     metric,
     running_notify,
     scoped_keys,
     subscribe,
+    subscribed,
 )
 from tests.support.notify_in_process import notify_in_process
 from tests.support.servers import RunningService
@@ -49,6 +51,27 @@ async def delivery_of(
     return found[0] if found else None
 
 
+async def delivery_in(
+    service: RunningService, subscription_id: str, event: CloudEvent, status: str
+) -> dict[str, Any]:
+    """The event's delivery once notify stored it with ``status``."""
+    found = await eventually(
+        lambda: delivery_of(service, subscription_id, event),
+        until=lambda delivery: delivery is not None and delivery["status"] == status,
+        what=f"{event.id}'s delivery {status}",
+    )
+    assert found is not None
+    return found
+
+
+async def delivered(
+    service: RunningService, receiver: WebhookReceiver, subscription_id: str, event: CloudEvent
+) -> dict[str, Any]:
+    """Wait until ``receiver`` accepted ``event`` and notify stored its delivery as done."""
+    await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
+    return await delivery_in(service, subscription_id, event, "succeeded")
+
+
 async def subscription_state(service: RunningService, subscription_id: str) -> dict[str, Any]:
     answer = await service.client.get(f"/subscriptions/{subscription_id}", headers=AUTH)
     assert answer.status_code == 200, answer.text
@@ -60,19 +83,16 @@ async def test_a_receiver_that_fails_twice_then_succeeds_gets_the_event_on_the_t
     rabbitmq: str, notify_storage: Storage
 ) -> None:
     event = agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0,0.2,0.4") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0,0.2,0.4") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(500, Reply(503, body="busy, try later"), to=about(event))
         failed_before = await metric(notify, "mpp_webhook_deliveries_total", outcome="failed")
 
         await publish(event)
-        await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivered(notify, receiver, subscription["id"], event)
         failed_after = await metric(notify, "mpp_webhook_deliveries_total", outcome="failed")
         state = await subscription_state(notify, subscription["id"])
 
@@ -104,17 +124,14 @@ async def test_retry_after_from_the_receiver_sets_when_the_next_attempt_comes(
     rabbitmq: str, notify_storage: Storage
 ) -> None:
     event = agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0,0.05,0.05") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0,0.05,0.05") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(Reply(429, headers={"Retry-After": "1"}), to=about(event))
         await publish(event)
-        await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivered(notify, receiver, subscription["id"], event)
 
     first, second = delivery["attempts"]
     assert first["status_code"] == 429
@@ -128,19 +145,17 @@ async def test_an_odd_retry_after_is_ignored_and_the_delivery_goes_on_by_the_sch
     rabbitmq: str, notify_storage: Storage, retry_after: str
 ) -> None:
     event, later = agency_registered(), agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0,0.2") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0,0.2") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(Reply(503, headers={"Retry-After": retry_after}), to=about(event))
         await publish(event)
         await publish(later)
         await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
         await receiver.wait_for(lambda h: h.webhook_id == later.id and h.accepted)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivery_in(notify, subscription["id"], event, "succeeded")
 
     first, second = delivery["attempts"]
     assert first["status_code"] == 503 and first["retry_after_seconds"] is None
@@ -199,7 +214,9 @@ async def test_consecutive_failed_messages_disable_a_subscription_and_re_enablin
         assert "HTTP 500" in state["disabled_reason"]
         assert state["health"]["consecutive_failures"] == 3
         assert state["health"]["last_error"] == "the receiver answered HTTP 500"
-        await eventually(lambda: _at_least(metric(notify, "mpp_webhook_disabled_subscriptions"), 1))
+        await eventually(
+            lambda: metric(notify, "mpp_webhook_disabled_subscriptions"), until=lambda n: n >= 1
+        )
         dead = [d for d in await deliveries(notify, subscription["id"]) if d["event_id"] in ids]
         assert [(d["status"], d["attempt_count"]) for d in dead] == [("dead", 2)] * 3
 
@@ -257,14 +274,14 @@ async def test_a_receiver_that_is_down_gets_every_missed_event_once_it_is_back(
 
         await eventually(all_failed_twice)
         backlog = await eventually(
-            lambda: _at_least(metric(notify, "mpp_webhook_retry_backlog"), 5)
+            lambda: metric(notify, "mpp_webhook_retry_backlog"), until=lambda n: n >= 5
         )
         assert backlog >= 5
 
         await receiver.start()
         try:
             await receiver.wait_for(lambda h: h.webhook_id in ids and h.accepted, count=5)
-            await eventually(lambda: _all_succeeded(notify, subscription["id"], ids))
+            await eventually(lambda: all_succeeded(notify, subscription["id"], ids))
             found = [
                 d for d in await deliveries(notify, subscription["id"]) if d["event_id"] in ids
             ]
@@ -306,7 +323,7 @@ async def test_pending_deliveries_survive_a_restart_of_the_service(
     try:
         async with running_notify(notify_storage, fresh_queue=False, **settings) as notify:
             await receiver.wait_for(lambda h: h.webhook_id in ids and h.accepted, count=2)
-            await eventually(lambda: _all_succeeded(notify, subscription["id"], ids))
+            await eventually(lambda: all_succeeded(notify, subscription["id"], ids))
     finally:
         await receiver.stop()
     assert sorted(h.webhook_id for h in receiver.accepted if h.webhook_id in ids) == sorted(ids)
@@ -401,9 +418,7 @@ async def test_a_receiver_that_does_not_answer_in_time_fails_the_attempt(
         subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(Reply(204, delay=1.0), to=about(event))
         await publish(event)
-        delivery = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        delivery = await delivery_in(notify, subscription["id"], event, "succeeded")
 
     timed_out, succeeded = delivery["attempts"]
     assert timed_out["status_code"] is None
@@ -416,23 +431,19 @@ async def test_an_operator_can_retry_a_dead_delivery(
     rabbitmq: str, notify_storage: Storage
 ) -> None:
     event = agency_registered()
-    async with (
-        WebhookReceiver() as receiver,
-        running_notify(notify_storage, webhook_retry_schedule="0") as notify,
+    async with subscribed(notify_storage, webhook_retry_schedule="0") as (
+        notify,
+        receiver,
+        subscription,
     ):
-        subscription = await subscribe(notify, receiver, ["agency.registered"])
         receiver.reply_with(500, to=about(event))
         await publish(event)
-        dead = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "dead")
-        )
+        dead = await delivery_in(notify, subscription["id"], event, "dead")
 
         retried = await notify.client.post(f"/deliveries/{dead['id']}/retry", headers=AUTH)
         assert retried.status_code == 202, retried.text
         await receiver.wait_for(lambda h: h.webhook_id == event.id and h.accepted)
-        done = await eventually(
-            lambda: _when(delivery_of(notify, subscription["id"], event), "succeeded")
-        )
+        done = await delivery_in(notify, subscription["id"], event, "succeeded")
         one = await notify.client.get(f"/deliveries/{dead['id']}", headers=AUTH)
 
     assert [a["status_code"] for a in done["attempts"]] == [500, 204]
@@ -564,24 +575,9 @@ async def test_subscriptions_are_listed_changed_with_if_match_and_deleted(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-async def _when(found: Any, status: str) -> dict[str, Any] | None:
-    delivery = await found
-    return delivery if delivery is not None and delivery["status"] == status else None
-
-
 async def _disabled(service: RunningService, subscription_id: str) -> dict[str, Any] | None:
     state = await subscription_state(service, subscription_id)
     return state if state["status"] == "disabled" else None
-
-
-async def _at_least(value: Any, minimum: float) -> float | None:
-    got = float(await value)
-    return got if got >= minimum else None
-
-
-async def _all_succeeded(service: RunningService, subscription_id: str, ids: list[str]) -> bool:
-    found = [d for d in await deliveries(service, subscription_id) if d["event_id"] in ids]
-    return len(found) == len(ids) and all(d["status"] == "succeeded" for d in found)
 
 
 def _gap(start: str, end: str) -> float:

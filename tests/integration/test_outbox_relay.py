@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -17,6 +16,7 @@ from shared.events.envelope import CloudEvent
 from shared.outbox import AggregateStore
 from shared.runtime import ServiceRuntime
 from tests.support.broker import EventTap, TcpProxy
+from tests.support.eventually import eventually
 from tests.support.servers import drop_storage, fresh_storage, service_settings
 
 pytestmark = pytest.mark.broker
@@ -55,9 +55,11 @@ async def relaying(
 
 
 async def _wait_for_failures(service: str, above: float, timeout: float = 20.0) -> None:
-    async with asyncio.timeout(timeout):
-        while _sample("mpp_outbox_publish_failures_total", service) <= above:
-            await asyncio.sleep(0.05)
+    await eventually(
+        lambda: _sample("mpp_outbox_publish_failures_total", service),
+        until=lambda failures: failures > above,
+        timeout=timeout,
+    )
 
 
 async def test_a_broker_coming_back_wakes_the_relay_at_once(
@@ -92,12 +94,16 @@ async def test_the_pending_gauge_counts_the_backlog_and_falls_as_soon_as_it_is_p
         await store.insert({"_id": subject, "version": 3}, events)
         failures = _sample("mpp_outbox_publish_failures_total", runtime.name)
         await _wait_for_failures(runtime.name, above=failures)
-        await asyncio.sleep(0.2)  # the relay counts what is pending once it has failed
-        backlog = _sample("mpp_outbox_pending_events", runtime.name)
+        # The relay counts what is pending once it has failed.
+        backlog = await eventually(
+            lambda: _sample("mpp_outbox_pending_events", runtime.name), until=lambda n: n == 3
+        )
         await broker_proxy.restore()
         await tap.wait_for(lambda r: r.event["subject"] == subject, count=3, timeout=30)
-        await asyncio.sleep(0.2)  # the relay's pass ends after the last confirm
-        after = _sample("mpp_outbox_pending_events", runtime.name)
+        # The relay's pass ends after the last confirm: the gauge falls to nothing pending.
+        after = await eventually(
+            lambda: _sample("mpp_outbox_pending_events", runtime.name), until=lambda n: n == 0
+        )
     assert backlog == 3
     assert after == 0
 

@@ -22,6 +22,7 @@ from services.mou.bootstrap import build_app as build_mou
 from shared.messaging.topology import MALL_AGENCIES_QUEUE, MALL_MOUS_QUEUE, MOU_AGENCIES_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.eventually import eventually
 from tests.support.processes import free_port
 from tests.support.reference_malls import SANGGAU
 from tests.support.servers import run_service
@@ -69,16 +70,17 @@ async def prometheus(tmp_path: Path) -> AsyncIterator[Any]:
         )
         processes.append(process)
         client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5)
-        for _ in range(300):
-            try:
-                if (await client.get("/-/ready")).status_code == 200:
-                    return client
-            except httpx.TransportError:
-                pass
+
+        async def ready() -> bool:
             if process.returncode is not None:
-                break
-            await asyncio.sleep(0.1)
-        pytest.fail(f"Prometheus did not start: {(tmp_path / 'prometheus.log').read_text()}")
+                pytest.fail(f"Prometheus exited: {(tmp_path / 'prometheus.log').read_text()}")
+            try:
+                return (await client.get("/-/ready")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(ready, timeout=30, every=0.1, what="Prometheus ready")
+        return client
 
     yield start
     for process in processes:
@@ -88,14 +90,18 @@ async def prometheus(tmp_path: Path) -> AsyncIterator[Any]:
 
 async def _query_until(client: httpx.AsyncClient, query: str, expected: float) -> None:
     """Poll an instant query until it returns ``expected`` (scrapes come every second)."""
-    last: Any = None
-    for _ in range(60):
+
+    async def result() -> Any:
         answer = (await client.get("/api/v1/query", params={"query": query})).json()
-        last = answer["data"]["result"]
-        if last and float(last[0]["value"][1]) == expected:
-            return
-        await asyncio.sleep(0.5)
-    pytest.fail(f"{query} never became {expected}: last answer {last}")
+        return answer["data"]["result"]
+
+    await eventually(
+        result,
+        until=lambda last: bool(last) and float(last[0]["value"][1]) == expected,
+        timeout=30,
+        every=0.5,
+        what=f"{query} == {expected}",
+    )
 
 
 async def test_prometheus_scrapes_what_the_dashboards_show_and_loads_the_alerts(

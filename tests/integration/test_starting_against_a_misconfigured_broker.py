@@ -13,11 +13,11 @@ import time
 import uuid
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import httpx
 import pytest
 
+from shared.messaging.provision import NOTHING, BrokerUser
 from tests.support.processes import ROOT, free_port
-from tests.support.vhost import _credentials, _management_url, vhost_of
+from tests.support.vhost import credentials, management, vhost_of
 
 pytestmark = pytest.mark.broker
 
@@ -70,7 +70,7 @@ def test_a_wrong_password_ends_start_up_at_once_with_one_line(rabbitmq: str) -> 
 
 
 def test_a_missing_vhost_ends_start_up_at_once_with_one_line_naming_it(rabbitmq: str) -> None:
-    user, password = _credentials(rabbitmq)
+    user, password = credentials(rabbitmq)
     vhost = f"mpp-absent-{uuid.uuid4().hex[:8]}"
     code, lines, seconds = _start_agency(_with(rabbitmq, password=password, vhost=vhost))
     assert code == 1
@@ -83,19 +83,15 @@ def test_a_missing_vhost_ends_start_up_at_once_with_one_line_naming_it(rabbitmq:
 
 def test_a_user_without_permissions_on_the_vhost_is_refused_at_once(rabbitmq: str) -> None:
     user = f"mpp-test-noperm-{uuid.uuid4().hex[:8]}"
-    api = _management_url(rabbitmq)
-    admin = _credentials(rabbitmq)
-    created = httpx.put(
-        f"{api}/api/users/{quote(user, safe='')}",
-        json={"password": SECRET, "tags": ""},
-        auth=admin,
-        timeout=10,
-    )
-    assert created.status_code in (201, 204), created.text
+    nothing = BrokerUser("noperm", user, configure=NOTHING, write=NOTHING, read=NOTHING,
+                         topic_write=NOTHING)  # fmt: skip
+    api = management()
+    api.put_user(nothing, SECRET)  # no permissions are put anywhere
     try:
         code, lines, seconds = _start_agency(_with(rabbitmq, user=user, password=SECRET))
     finally:
-        httpx.delete(f"{api}/api/users/{quote(user, safe='')}", auth=admin, timeout=10)
+        api.delete_user(user)
+        api.close()
     assert code == 1
     assert seconds < 20, f"took {seconds:.0f} s"
     [line] = _failure_lines(lines)
@@ -106,7 +102,7 @@ def test_a_user_without_permissions_on_the_vhost_is_refused_at_once(rabbitmq: st
 def test_an_unreachable_broker_is_retried_then_one_line_says_what_was_tried(
     rabbitmq: str,
 ) -> None:
-    _, password = _credentials(rabbitmq)
+    _, password = credentials(rabbitmq)
     dead = [f"amqp://guest:{password}@127.0.0.1:{free_port()}/" for _ in range(2)]
     code, lines, seconds = _start_agency(",".join(dead))
     assert code == 1

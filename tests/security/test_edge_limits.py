@@ -17,7 +17,7 @@ from shared.events.catalogue import EVENT_TYPES
 from shared.http.server import server_limits
 from shared.settings import ServiceSettings
 from tests.security.conftest import BUILDERS, keyed_settings
-from tests.support.servers import API_KEY
+from tests.support.servers import API_KEY, uvicorn_serving
 
 pytestmark = pytest.mark.security
 
@@ -39,16 +39,8 @@ async def guarded_agency(**overrides: Any) -> AsyncIterator[tuple[str, int]]:
         lifespan="off",
         **server_limits(settings),
     )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with uvicorn_serving(config) as port:
         yield "127.0.0.1", port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=30)
 
 
 def _client(host: str, port: int) -> httpx.AsyncClient:

@@ -40,7 +40,24 @@ PATCH_ROUTES = {"agency": "/agencies/{id}", "mou": "/mous/{id}", "mall": "/malls
 LIST_ROUTES = {"agency": "/agencies", "mou": "/mous", "mall": "/malls"}
 
 
-@pytest.mark.parametrize("text", ODD_NUMBERS)
+@pytest.fixture(params=ODD_NUMBERS)
+def text(request: pytest.FixtureRequest) -> str:
+    """Each odd number in turn."""
+    return str(request.param)
+
+
+@pytest.fixture(params=RESOURCE_SERVICES)
+def service(request: pytest.FixtureRequest) -> str:
+    """Each resource service in turn."""
+    return str(request.param)
+
+
+@pytest.fixture
+def client(asgi_client: Callable[..., httpx.AsyncClient], service: str) -> httpx.AsyncClient:
+    """A client straight onto ``service``'s app."""
+    return asgi_client(service)
+
+
 def test_parse_client_int_refuses_everything_but_ascii_digits_in_range(text: str) -> None:
     with pytest.raises(RuleViolated):
         parse_client_int(text, field="n")
@@ -56,12 +73,9 @@ def _refused_cleanly(response: httpx.Response) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("text", ODD_NUMBERS)
-@pytest.mark.parametrize("service", RESOURCE_SERVICES)
 async def test_an_odd_if_match_is_a_client_error(
-    asgi_client: Callable[..., httpx.AsyncClient], service: str, text: str
+    client: httpx.AsyncClient, service: str, text: str
 ) -> None:
-    client = asgi_client(service)
     path = PATCH_ROUTES[service].replace("{id}", "01HXNOSUCHTHING")
     method = "PATCH" if service != "mall" else "POST"
     for value in (text, f'"{text}"', f'W/"{text}"'):
@@ -77,12 +91,9 @@ async def test_an_odd_if_match_is_a_client_error(
         _refused_cleanly(response)
 
 
-@pytest.mark.parametrize("text", ODD_NUMBERS)
-@pytest.mark.parametrize("service", RESOURCE_SERVICES)
 async def test_an_odd_page_size_or_cursor_is_a_client_error(
-    asgi_client: Callable[..., httpx.AsyncClient], service: str, text: str
+    client: httpx.AsyncClient, service: str, text: str
 ) -> None:
-    client = asgi_client(service)
     route = LIST_ROUTES[service]
     _refused_cleanly(await client.get(route, params={"limit": text}))
     cursor = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=") or "=="

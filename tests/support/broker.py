@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,8 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME
+from tests.support.eventually import Arrivals, eventually
+from tests.support.ports import Listener
 from tests.support.servers import RABBITMQ_URL
 
 SERVICE_QUEUES = ["mou.agencies", "mall.agencies", "mall.mous", "notify.log"]
@@ -33,6 +36,10 @@ class Received:
         return str(self.event.get("type"))
 
 
+MARKER_TYPE = "tests.tap-marker"
+"""The AMQP type of the tap's own markers, which it does not record as events."""
+
+
 class EventTap:
     """An exclusive queue bound to ``mpp.events`` that records what is published.
 
@@ -42,17 +49,21 @@ class EventTap:
     def __init__(self, patterns: Iterable[str] = ("#",), url: str = RABBITMQ_URL) -> None:
         self._patterns = list(patterns)
         self._url = url
-        self.received: list[Received] = []
-        self._arrived = asyncio.Condition()
+        self._arrivals: Arrivals[Received] = Arrivals()
+        self.received = self._arrivals.items
+        self._markers: Arrivals[str] = Arrivals()
         self._connection: aio_pika.abc.AbstractConnection | None = None
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+        self._queue = ""
 
     async def __aenter__(self) -> EventTap:
         self._connection = await aio_pika.connect(self._url)
-        channel = await self._connection.channel()
-        exchange = await channel.declare_exchange(
+        self._channel = await self._connection.channel()
+        exchange = await self._channel.declare_exchange(
             EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC, durable=True
         )
-        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+        self._queue = queue.name
         for pattern in self._patterns:
             await queue.bind(exchange, routing_key=pattern)
         await queue.consume(self._on_message)
@@ -64,13 +75,14 @@ class EventTap:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         await message.ack()
+        if message.type == MARKER_TYPE:
+            await self._markers.add(message.message_id)
+            return
         try:
             body = json.loads(message.body)
         except ValueError:
             body = {"_raw": message.body.decode(errors="replace")}
-        async with self._arrived:
-            self.received.append(Received(event=body, message=message))
-            self._arrived.notify_all()
+        await self._arrivals.add(Received(event=body, message=message))
 
     def of_type(self, event_type: str) -> list[Received]:
         return [r for r in self.received if r.type == event_type]
@@ -83,21 +95,21 @@ class EventTap:
     ) -> list[Received]:
         """Wait until ``count`` received events match (a type name or a predicate)."""
         match = (lambda r: r.type == predicate) if isinstance(predicate, str) else predicate
+        return await self._arrivals.wait_for(match, count, timeout)
 
-        def matching() -> list[Received]:
-            return [r for r in self.received if match(r)]
+    async def caught_up(self, timeout: float = 10.0) -> None:
+        """Wait until the tap has taken everything its queue held when this was called.
 
-        async with asyncio.timeout(timeout), self._arrived:
-            await self._arrived.wait_for(lambda: len(matching()) >= count)
-        return matching()
-
-    async def settle(self, quiet_seconds: float = 0.5) -> None:
-        """Wait until nothing new has arrived for ``quiet_seconds``."""
-        while True:
-            before = len(self.received)
-            await asyncio.sleep(quiet_seconds)
-            if len(self.received) == before:
-                return
+        A marker goes to the tap's own queue (through the default exchange) and is waited
+        for: the queue is first in, first out, so everything the broker had routed to the
+        tap before (every publish already confirmed) has been recorded by then.
+        """
+        assert self._channel is not None, "use the tap as an async context manager"
+        marker = uuid.uuid4().hex
+        await self._channel.default_exchange.publish(
+            aio_pika.Message(b"", type=MARKER_TYPE, message_id=marker), routing_key=self._queue
+        )
+        await self._markers.wait_for(lambda seen: seen == marker, timeout=timeout)
 
 
 async def delete_queues(names: Iterable[str], url: str = RABBITMQ_URL) -> None:
@@ -141,24 +153,29 @@ async def get_one(
     async with connection:
         channel = await connection.channel()
         queue = await channel.get_queue(queue_name, ensure=True)
-        async with asyncio.timeout(timeout):
-            while True:
-                message = await queue.get(fail=False, no_ack=True)
-                if message is None:
-                    await asyncio.sleep(0.1)
-                elif matching(message.body):
-                    return message.body
+
+        async def matching_message() -> bytes | None:
+            message = await queue.get(fail=False, no_ack=True)
+            return message.body if message is not None and matching(message.body) else None
+
+        found = await eventually(
+            matching_message,
+            until=lambda found: found is not None,
+            timeout=timeout,
+            every=0.1,
+            what=f"a matching message on {queue_name}",
+        )
+        assert found is not None
+        return found
 
 
-class TcpProxy:
+class TcpProxy(Listener):
     """A loopback TCP proxy to RabbitMQ that a test can cut and restore (a broker outage)."""
 
     def __init__(self, broker_url: str = RABBITMQ_URL) -> None:
+        super().__init__()
         self._broker = urlsplit(broker_url)
         self._target = (self._broker.hostname or "127.0.0.1", self._broker.port or 5672)
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
 
     @property
     def url(self) -> str:
@@ -168,19 +185,9 @@ class TcpProxy:
             (self._broker.scheme, f"{at}127.0.0.1:{self.port}", self._broker.path or "/", "", "")
         )
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
     async def cut(self) -> None:
         """Refuse new connections and drop the open ones."""
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._writers):
-                writer.transport.abort()
-            self._writers.clear()
-            await self._server.wait_closed()
-            self._server = None
+        await self.stop()
 
     async def restore(self) -> None:
         await self.start()
@@ -191,7 +198,7 @@ class TcpProxy:
         except OSError:
             writer.close()
             return
-        self._writers.update({writer, up_writer})
+        self._writers.add(up_writer)
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
@@ -204,4 +211,4 @@ class TcpProxy:
                 dst.transport.abort()
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self._writers.difference_update({writer, up_writer})
+        self._writers.discard(up_writer)

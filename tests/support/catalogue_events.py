@@ -168,6 +168,12 @@ def agency_registered(agency_id: str | None = None) -> CloudEvent:
     )
 
 
+def agency_deactivated(agency_id: str) -> CloudEvent:
+    """An ``agency.deactivated`` (version 2) of the given agency, correlated by its id."""
+    data = {"agency_id": agency_id, "version": 2, "code": "BNN", "name": "BNN"}
+    return catalogue_event("agency.deactivated", agency_id, data, f"corr-{agency_id}")
+
+
 def mall_closed(mall_id: str | None = None) -> CloudEvent:
     """A ``mall.closed`` for a fresh (or the given) mall id."""
     mall_id = mall_id or new_id("mal")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,28 @@ PROVINCES = {
     "61": "Kalimantan Barat",
     "63": "Kalimantan Selatan",
 }
+
+
+def _matching(
+    request: httpx.Request,
+    items: Iterable[dict[str, Any]],
+    **tests: Callable[[dict[str, Any], str], bool],
+) -> list[dict[str, Any]]:
+    """The items that pass the test of every query parameter the request gives a value."""
+    found = list(items)
+    for name, test in tests.items():
+        value = request.url.params.get(name)
+        if value:
+            found = [item for item in found if test(item, value)]
+    return found
+
+
+def _target(
+    store: dict[str, dict[str, Any]], parts: list[str]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The resource ``/<collection>/<id>/...`` names (None when unknown), and its action."""
+    resource = store.get(parts[1]) if len(parts) > 1 else None
+    return resource, parts[2] if len(parts) > 2 else None
 
 
 def problem(status: int, detail: str, **extensions: Any) -> httpx.Response:
@@ -109,6 +132,13 @@ class FakeMpp:
             200, json={"items": chunk, "next_cursor": str(start + limit) if more else None}
         )
 
+    def _created(
+        self, store: dict[str, dict[str, Any]], resource: dict[str, Any]
+    ) -> httpx.Response:
+        """Keep a new resource (version 1) and answer 201 with it."""
+        store[resource["id"]] = resource
+        return self._saved(resource, 201)
+
     @staticmethod
     def _saved(resource: dict[str, Any], status: int = 200) -> httpx.Response:
         resource["version"] = resource.get("version", 0) + 1
@@ -119,27 +149,20 @@ class FakeMpp:
     def _agency(self, request: httpx.Request, parts: list[str], body: Any) -> httpx.Response:
         method = request.method
         if parts == ["agencies"] and method == "GET":
-            items = list(self.agencies.values())
-            code = request.url.params.get("code")
-            if code:
-                items = [a for a in items if a["code"] == code.upper()]
-            kind = request.url.params.get("kind")
-            if kind:
-                items = [a for a in items if a["kind"] == kind]
+            items = _matching(
+                request,
+                self.agencies.values(),
+                code=lambda a, code: a["code"] == code.upper(),
+                kind=lambda a, kind: a["kind"] == kind,
+            )
             return self._page(request, items)
         if parts == ["agencies"] and method == "POST":
             if any(a["code"] == body["code"] for a in self.agencies.values()):
                 return problem(409, "an agency with this code exists", field="code")
-            agency: dict[str, Any] | None = {
-                "id": self._id("agc"),
-                "status": "active",
-                "services": [],
-                **{k: v for k, v in body.items() if v is not None or k == "acronym"},
-            }
-            assert agency is not None
-            self.agencies[agency["id"]] = agency
-            return self._saved(agency, 201)
-        agency = self.agencies.get(parts[1]) if len(parts) > 1 else None
+            given = {k: v for k, v in body.items() if v is not None or k == "acronym"}
+            new = {"id": self._id("agc"), "status": "active", "services": [], **given}
+            return self._created(self.agencies, new)
+        agency, _ = _target(self.agencies, parts)
         if agency is None:
             return problem(404, f"no agency with id {parts[1] if len(parts) > 1 else ''}")
         if len(parts) == 2 and method == "GET":
@@ -156,10 +179,11 @@ class FakeMpp:
     def _mou(self, request: httpx.Request, parts: list[str], body: Any) -> httpx.Response:
         method = request.method
         if parts == ["mous"] and method == "GET":
-            items = list(self.mous.values())
-            party = request.url.params.get("party")
-            if party:
-                items = [m for m in items if any(p["agency_id"] == party for p in m["parties"])]
+            items = _matching(
+                request,
+                self.mous.values(),
+                party=lambda m, party: any(p["agency_id"] == party for p in m["parties"]),
+            )
             return self._page(request, items)
         if parts == ["mous"] and method == "POST":
             if self.mou_lag > 0:
@@ -185,24 +209,23 @@ class FakeMpp:
                         "signatory_title": None,
                     }
                 )
-            mou: dict[str, Any] | None = {
-                "id": self._id("mou"),
-                "number": body.get("number"),
-                "title": body["title"],
-                "parties": parties,
-                "status": "draft",
-                "signing_at": None,
-                "valid_from": body.get("valid_from"),
-                "valid_until": body.get("valid_until"),
-                "team": [],
-            }
-            assert mou is not None
-            self.mous[mou["id"]] = mou
-            return self._saved(mou, 201)
-        mou = self.mous.get(parts[1]) if len(parts) > 1 else None
+            return self._created(
+                self.mous,
+                {
+                    "id": self._id("mou"),
+                    "number": body.get("number"),
+                    "title": body["title"],
+                    "parties": parties,
+                    "status": "draft",
+                    "signing_at": None,
+                    "valid_from": body.get("valid_from"),
+                    "valid_until": body.get("valid_until"),
+                    "team": [],
+                },
+            )
+        mou, action = _target(self.mous, parts)
         if mou is None:
             return problem(404, "no such MoU")
-        action = parts[2] if len(parts) > 2 else None
         if action is None and method == "GET":
             return httpx.Response(200, json=mou)
         if action == "schedule":
@@ -237,14 +260,13 @@ class FakeMpp:
     def _mall(self, request: httpx.Request, parts: list[str], body: Any) -> httpx.Response:
         method = request.method
         if parts == ["malls"] and method == "GET":
-            items = list(self.malls.values())
-            for key in ("province_code", "regency_code"):
-                value = request.url.params.get(key)
-                if value:
-                    items = [m for m in items if m["region"][key] == value]
-            status = request.url.params.get("status")
-            if status:
-                items = [m for m in items if m["status"] == status]
+            items = _matching(
+                request,
+                self.malls.values(),
+                province_code=lambda m, code: m["region"]["province_code"] == code,
+                regency_code=lambda m, code: m["region"]["regency_code"] == code,
+                status=lambda m, status: m["status"] == status,
+            )
             return self._page(request, items)
         if parts == ["malls", "stats"]:
             by_status: dict[str, int] = {}
@@ -267,7 +289,7 @@ class FakeMpp:
                 for m in self.malls.values()
             ):
                 return problem(409, "that regency already has a mall", field="region.regency_code")
-            mall: dict[str, Any] | None = {
+            new = {
                 "id": self._id("mall"),
                 "name": body["name"],
                 "region": {**region, "province_name": PROVINCES[region["province_code"]]},
@@ -279,13 +301,10 @@ class FakeMpp:
                 "inaugurated_by": None,
                 "counters": [],
             }
-            assert mall is not None
-            self.malls[mall["id"]] = mall
-            return self._saved(mall, 201)
-        mall = self.malls.get(parts[1]) if len(parts) > 1 else None
+            return self._created(self.malls, new)
+        mall, action = _target(self.malls, parts)
         if mall is None:
             return problem(404, "no such mall")
-        action = parts[2] if len(parts) > 2 else None
         if action is None and method == "GET":
             return httpx.Response(200, json=mall)
         if action == "open":

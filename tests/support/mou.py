@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +11,11 @@ from services.agency.bootstrap import build_app as build_agency_app
 from services.mou.bootstrap import build_app as build_mou_app
 from services.mou.container import MouContainer
 from services.mou.settings import MouSettings
-from shared.container import container_of
 from shared.messaging.topology import MOU_AGENCIES_QUEUE
 from shared.storage import Storage
 from tests.support.broker import delete_queues
 from tests.support.inprocess import Spec, run_together
+from tests.support.projections import known_to
 from tests.support.servers import RunningService, run_service, service_settings
 
 
@@ -63,25 +62,10 @@ async def register_agency(agency: RunningService, body: dict[str, Any]) -> dict[
     return dict(response.json())
 
 
-async def wait_until_known(
-    mou: RunningService,
-    agency_ids: Iterable[str],
-    status: str = "active",
-    timeout: float = 10.0,
-) -> None:
-    """Wait until the MoU service's projection holds every agency with ``status``."""
-    directory = container_of(mou.app, MouContainer).agency_directory
-    wanted = list(agency_ids)
-    async with asyncio.timeout(timeout):
-        while True:
-            known = await directory.get_many(wanted)
-            if all(a in known and known[a].status == status for a in wanted):
-                return
-            await asyncio.sleep(0.05)
-
-
 async def register_known(services: Services, *bodies: dict[str, Any]) -> list[dict[str, Any]]:
     """Register agencies through the agency service and wait until the MoU service knows them."""
     agencies = [await register_agency(services.agency, body) for body in bodies]
-    await wait_until_known(services.mou, [a["id"] for a in agencies])
+    await known_to(
+        services.mou.container(MouContainer).agency_directory, [a["id"] for a in agencies]
+    )
     return agencies

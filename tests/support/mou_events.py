@@ -43,6 +43,14 @@ class Party:
             services=tuple(AgencyService(**s) for s in agency["services"]),
         )
 
+    @classmethod
+    def offering(
+        cls, agency_id: str, code: str, name: str, kind: AgencyKind = "ministry", **services: str
+    ) -> Party:
+        """A party with the services it offers, given as ``CODE="Name"``."""
+        offered = tuple(AgencyService(code=c, name=n) for c, n in services.items())
+        return cls(agency_id, code, name, kind, offered)
+
     def ref(self) -> AgencyRef:
         return AgencyRef(agency_id=self.agency_id, code=self.code, name=self.name)
 
@@ -110,16 +118,8 @@ def mou_terminated(
     title: str = MOU_2022_TITLE,
     reason: str = "replaced by a new MoU",
 ) -> CloudEvent:
-    data = MouTerminated(
-        mou_id=mou_id,
-        version=version,
-        number=number,
-        title=title,
-        parties=[p.ref() for p in parties],
-        reason=reason,
-        terminated_at=datetime.now(UTC),
-    )
-    return _event("mou.terminated", mou_id, data.model_dump(mode="json"))
+    ended = {"number": number, "reason": reason, "terminated_at": datetime.now(UTC)}
+    return _ended("mou.terminated", MouTerminated, mou_id, parties, version, title, ended)
 
 
 def mou_expired(
@@ -130,12 +130,21 @@ def mou_expired(
     title: str = MOU_2022_TITLE,
     valid_until: date = date(2027, 6, 28),
 ) -> CloudEvent:
-    data = MouExpired(
-        mou_id=mou_id,
-        version=version,
-        title=title,
-        parties=[p.ref() for p in parties],
-        valid_until=valid_until,
-        expired_at=datetime.now(UTC),
+    ended = {"valid_until": valid_until, "expired_at": datetime.now(UTC)}
+    return _ended("mou.expired", MouExpired, mou_id, parties, version, title, ended)
+
+
+def _ended(
+    event_type: str,
+    model: type[MouTerminated | MouExpired],
+    mou_id: str,
+    parties: list[Party],
+    version: int,
+    title: str,
+    fields: dict[str, Any],
+) -> CloudEvent:
+    """An MoU that ended (terminated or expired): it names its parties and how it ended."""
+    data = model(
+        mou_id=mou_id, version=version, title=title, parties=[p.ref() for p in parties], **fields
     )
-    return _event("mou.expired", mou_id, data.model_dump(mode="json"))
+    return _event(event_type, mou_id, data.model_dump(mode="json"))

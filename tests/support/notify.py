@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.notify.bootstrap import build_app
 from services.notify.topology import LOG_STREAM
 from shared.egress import EgressPolicy
+from shared.events.envelope import CloudEvent
 from shared.storage import Storage
 from tests.support.broker import delete_queues
+from tests.support.catalogue_events import publish
+from tests.support.eventually import eventually
 from tests.support.servers import API_KEY, RunningService, run_service
 from tests.support.webhooks import WebhookReceiver, notify_settings
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -48,6 +50,16 @@ async def running_notify(
         yield service
 
 
+@asynccontextmanager
+async def subscribed(
+    storage: Storage, event_types: tuple[str, ...] = ("agency.registered",), **overrides: Any
+) -> AsyncIterator[tuple[RunningService, WebhookReceiver, dict[str, Any]]]:
+    """notify running (with settings ``overrides``) and a receiver subscribed to
+    ``event_types``: the service, the receiver and the subscription as created."""
+    async with WebhookReceiver() as receiver, running_notify(storage, **overrides) as notify:
+        yield notify, receiver, await subscribe(notify, receiver, list(event_types))
+
+
 async def subscribe(
     service: RunningService,
     receiver: WebhookReceiver,
@@ -66,12 +78,16 @@ async def subscribe(
     return subscription
 
 
-async def deliveries(service: RunningService, subscription_id: str) -> list[dict[str, Any]]:
-    """Every delivery of a subscription, following the pages."""
+async def deliveries(
+    service: RunningService | httpx.AsyncClient, subscription_id: str
+) -> list[dict[str, Any]]:
+    """Every delivery of a subscription, following the pages (of a service in this process,
+    or over a client of one running elsewhere)."""
+    client = service if isinstance(service, httpx.AsyncClient) else service.client
     found: list[dict[str, Any]] = []
     cursor = None
     while True:
-        answer = await service.client.get(
+        answer = await client.get(
             f"/subscriptions/{subscription_id}/deliveries",
             params={"limit": 500, **({"cursor": cursor} if cursor else {})},
             headers=AUTH,
@@ -84,16 +100,32 @@ async def deliveries(service: RunningService, subscription_id: str) -> list[dict
             return found
 
 
-async def eventually(
-    check: Callable[[], Awaitable[T | None]], timeout: float = 10.0, every: float = 0.05
-) -> T:
-    """Poll ``check`` until it returns something truthy, failing after ``timeout``."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result = await check()
-            if result:
-                return result
-            await asyncio.sleep(every)
+async def all_succeeded(service: RunningService, subscription_id: str, ids: list[str]) -> bool:
+    """Whether notify stored every one of these events' deliveries as succeeded."""
+    found = [d for d in await deliveries(service, subscription_id) if d["event_id"] in ids]
+    return len(found) == len(ids) and all(d["status"] == "succeeded" for d in found)
+
+
+async def caught_up(
+    service: RunningService,
+    receiver: WebhookReceiver,
+    subscription_id: str,
+    marker: CloudEvent,
+    timeout: float = 30.0,
+) -> None:
+    """Publish ``marker`` (an event the subscription takes) and wait until it is delivered.
+
+    One subscription's deliveries go out in publishing order, so once notify stored the
+    marker as succeeded, every delivery queued before it is done: what ``receiver`` lacks
+    then was never sent, and nothing queued earlier comes again.
+    """
+    await publish(marker)
+    await receiver.wait_for(lambda h: h.webhook_id == marker.id and h.accepted, timeout=timeout)
+    await eventually(
+        lambda: all_succeeded(service, subscription_id, [marker.id]),
+        timeout=timeout,
+        what=f"the marker {marker.id} stored as delivered",
+    )
 
 
 async def metric(service: RunningService, name: str, **labels: str) -> float:

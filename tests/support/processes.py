@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,17 +15,13 @@ from pathlib import Path
 import httpx
 from pymongo import MongoClient
 
+from tests.support.eventually import eventually_blocking
+from tests.support.ports import free_port
 from tests.support.servers import API_KEY, RABBITMQ_URL
 from tests.support.webhooks import LOOPBACK_ALLOWED, TEST_SECRET_KEYS
 
 SERVICES = ("agency", "mou", "mall", "notify")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -64,17 +58,18 @@ class System:
 
 
 def _wait_ready(service: ServiceProcess, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if service.process.poll() is not None:
             raise RuntimeError(f"{service.name} exited during start-up:\n{service.log()[-3000:]}")
         try:
-            if httpx.get(f"{service.url}/readyz", timeout=1).status_code == 200:
-                return
+            return httpx.get(f"{service.url}/readyz", timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{service.name} was not ready in {timeout} s:\n{service.log()[-3000:]}")
+            return False
+
+    try:
+        eventually_blocking(ready, timeout=timeout, what=f"{service.name} ready")
+    except AssertionError as error:
+        raise TimeoutError(f"{error}:\n{service.log()[-3000:]}") from None
 
 
 @contextmanager

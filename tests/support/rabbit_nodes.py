@@ -21,11 +21,14 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from tests.support.eventually import eventually_blocking
+from tests.support.ports import free_port
 
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
 RABBIT_HOME = "/var/lib/rabbitmq"
@@ -43,12 +46,6 @@ def available() -> str | None:
     except KeyError:
         return "there is no rabbitmq user"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -86,6 +83,10 @@ class RabbitNode:
             "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
         }
 
+    def _as_rabbitmq(self) -> dict[str, Any]:
+        """How the node's commands run: as the rabbitmq user, in its folder, with its env."""
+        return {"env": self._env(), "cwd": self.base, "user": USER, "group": USER}
+
     def write_config(self) -> None:
         (self.base / "mnesia").mkdir(parents=True, exist_ok=True)
         (self.base / "log").mkdir(parents=True, exist_ok=True)
@@ -111,10 +112,7 @@ class RabbitNode:
         """Start the node in the background (await it with :meth:`wait_started`)."""
         self.process = subprocess.Popen(
             [str(RABBIT_BIN / "rabbitmq-server")],
-            env=self._env(),
-            cwd=self.base,
-            user=USER,
-            group=USER,
+            **self._as_rabbitmq(),
             stdout=(self.base / "log" / "stdout.log").open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -124,10 +122,7 @@ class RabbitNode:
         """``rabbitmqctl -n <node> args`` as the rabbitmq user; its output."""
         result = subprocess.run(
             [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.name, *args],
-            env=self._env(),
-            cwd=self.base,
-            user=USER,
-            group=USER,
+            **self._as_rabbitmq(),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -138,17 +133,19 @@ class RabbitNode:
         return result.stdout
 
     def wait_started(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def listening() -> bool:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
             with (
                 contextlib.suppress(OSError),
                 socket.create_connection(("127.0.0.1", self.amqp_port), 1),
             ):
-                return
-            time.sleep(0.3)
-        raise TimeoutError(f"{self.name} did not start in {timeout} s:\n{self.log_tail()}")
+                return True
+            return False
+
+        eventually_blocking(
+            listening, timeout=timeout, every=0.3, what=f"{self.name} listening on AMQP"
+        )
 
     def log_tail(self) -> str:
         logs = sorted((self.base / "log").glob("*.log"))
@@ -207,7 +204,7 @@ class RabbitCluster:
         nodes = []
         for name in names:
             node = RabbitNode(
-                name, _free_port(), _free_port(), root / name.split("@")[0], peers=names
+                name, free_port(), free_port(), root / name.split("@")[0], peers=names
             )
             node.write_config()
             nodes.append(node)
@@ -231,11 +228,10 @@ class RabbitCluster:
             shutil.rmtree(root, ignore_errors=True)
 
     def wait_clustered(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.nodes[0].ctl("cluster_status", "--formatter", "json")
-            if all(status.count(node.name) >= 2 for node in self.nodes):
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the nodes did not cluster: {status}")
-            time.sleep(1)
+        eventually_blocking(
+            lambda: self.nodes[0].ctl("cluster_status", "--formatter", "json"),
+            until=lambda status: all(status.count(node.name) >= 2 for node in self.nodes),
+            timeout=timeout,
+            every=1,
+            what="the nodes clustered",
+        )

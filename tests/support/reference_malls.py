@@ -6,52 +6,14 @@ Kemendagri codes; MPP DKI Jakarta is province-level (its regency code is the pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from mppctl.reference_data import MALLS, MallRef
 
-from mppctl.reference_data import MALLS
-
-
-@dataclass(frozen=True)
-class ReferenceMall:
-    name: str
-    province_code: str
-    province_name: str
-    regency_code: str
-    regency_name: str
-    inaugurated: date
-    opened: date | None = None
-    """When it started serving, where known to differ from the inauguration."""
-    address: str | None = None
-
-    def create_body(self) -> dict[str, Any]:
-        """The body of ``POST /malls`` for this mall."""
-        body: dict[str, Any] = {
-            "name": self.name,
-            "region": {
-                "province_code": self.province_code,
-                "regency_code": self.regency_code,
-                "regency_name": self.regency_name,
-            },
-        }
-        if self.address:
-            body["address"] = self.address
-        return body
+ReferenceMall = MallRef
+"""A reference mall; ``create_body()`` is its ``POST /malls`` body, ``region`` its region."""
 
 
-def _from_seed(regency_code: str) -> ReferenceMall:
-    mall = next(m for m in MALLS if m.regency_code == regency_code)
-    return ReferenceMall(
-        name=mall.name,
-        province_code=mall.province_code,
-        province_name=mall.province_name,
-        regency_code=mall.regency_code,
-        regency_name=mall.regency_name,
-        inaugurated=mall.inaugurated_at.date(),
-        opened=mall.opened_at.date() if mall.opened_at else None,
-        address=mall.address,
-    )
+def _from_seed(regency_code: str) -> MallRef:
+    return next(m for m in MALLS if m.regency_code == regency_code)
 
 
 DKI_JAKARTA = _from_seed("31")

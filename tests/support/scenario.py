@@ -6,7 +6,6 @@ gets a counter and is inaugurated. Tests that need every kind of event (schemas,
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from services.mou.bootstrap import build_app as build_mou
 from services.notify.bootstrap import build_app as build_notify
 from shared.storage import Storage
 from tests.support.broker import SERVICE_QUEUES, delete_queues
-from tests.support.servers import RunningService, run_service, service_settings
+from tests.support.servers import RunningService, run_service, service_settings, until_answered
 from tests.support.webhooks import notify_settings
 
 
@@ -58,12 +57,7 @@ async def _created(call: Awaitable[httpx.Response]) -> dict[str, Any]:
 
 async def _until_created(call: Callable[[], Awaitable[httpx.Response]]) -> dict[str, Any]:
     """Repeat until 201: projections learn of agencies and MoUs from events, not at once."""
-    async with asyncio.timeout(20):
-        while True:
-            answer = await call()
-            if answer.status_code == 201:
-                return dict(answer.json())
-            await asyncio.sleep(0.2)
+    return dict((await until_answered(call)).json())
 
 
 async def run_the_programme(platform: Platform) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from shared.container import ServiceContainer, container_of
 from shared.settings import ServiceSettings
 from shared.storage import Storage, connect
+from tests.support.eventually import eventually
 from tests.support.vhost import run_vhost_url
 
 RABBITMQ_URL = run_vhost_url()
@@ -76,26 +77,35 @@ class RunningService:
 
 
 @asynccontextmanager
+async def uvicorn_serving(config: uvicorn.Config) -> AsyncIterator[int]:
+    """Run uvicorn with ``config`` (port 0: a free one) until the block ends; yields the port."""
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+
+    def started() -> bool:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server stopped during start-up")
+        return bool(server.started)
+
+    await eventually(started, every=0.02, what="uvicorn started")
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=30)
+
+
+@asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[RunningService]:
     """Serve ``app`` on 127.0.0.1 at a free port until the block ends (graceful stop)."""
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on"
     )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("the server stopped during start-up")
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        try:
+    async with uvicorn_serving(config) as port:
+        base_url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
             yield RunningService(app=app, base_url=base_url, client=client)
-        finally:
-            server.should_exit = True
-            await asyncio.wait_for(task, timeout=30)
 
 
 @asynccontextmanager
@@ -108,3 +118,19 @@ async def run_service(
     app = build_app(settings or service_settings(), storage)
     async with serve(app) as running:
         yield running
+
+
+async def until_answered(
+    call: Callable[[], Awaitable[httpx.Response]],
+    status: int = 201,
+    timeout: float = 20.0,
+    every: float = 0.2,
+) -> httpx.Response:
+    """Repeat ``call`` until it answers ``status``: projections learn from events, not at once."""
+    return await eventually(
+        call,
+        until=lambda answer: answer.status_code == status,
+        timeout=timeout,
+        every=every,
+        what=f"an answer {status}",
+    )

@@ -14,11 +14,12 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from tests.support.eventually import Arrivals, Recording
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class SseParser:
         return SseMessage(id=self.last_event_id, event=event or "message", data="\n".join(data))
 
 
-class SseReader:
+class SseReader(Recording[SseMessage]):
     """Reads an SSE response in the background until closed.
 
     Args:
@@ -95,11 +96,11 @@ class SseReader:
         if last_event_id is not None:
             self._headers["Last-Event-ID"] = last_event_id
         self._parser = SseParser()
-        self._changed = asyncio.Condition()
+        self._arrivals: Arrivals[SseMessage] = Arrivals()
         self._response: httpx.Response | None = None
         self._stream: contextlib.AbstractAsyncContextManager[httpx.Response] | None = None
         self._task: asyncio.Task[None] | None = None
-        self.messages: list[SseMessage] = []
+        self.messages = self._arrivals.items
         self.arrivals: list[float] = []
         """When each message arrived (monotonic), for latency figures."""
         self.status_code: int | None = None
@@ -151,36 +152,16 @@ class SseReader:
     async def _read(self, response: httpx.Response) -> None:
         async for line in response.aiter_lines():
             message = self._parser.feed(line)
-            async with self._changed:
-                if message is not None:
-                    self.messages.append(message)
-                    self.arrivals.append(time.monotonic())
-                self._changed.notify_all()
-
-    async def wait_for(
-        self,
-        predicate: Callable[[SseMessage], bool] | None = None,
-        count: int = 1,
-        timeout: float = 10.0,
-    ) -> list[SseMessage]:
-        """Wait until ``count`` messages match; returns all that match so far."""
-        match = predicate or (lambda _: True)
-
-        def matching() -> list[SseMessage]:
-            return [m for m in self.messages if match(m)]
-
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: len(matching()) >= count)
-        return matching()
+            if message is not None:
+                self.arrivals.append(time.monotonic())
+            await self._arrivals.add(message)
 
     async def wait_for_comment(self, timeout: float = 10.0) -> str:
         """Wait for a comment line (a keep-alive) and return it."""
         seen = len(self.comments)
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: len(self.comments) > seen)
+        await self._arrivals.wait_until(lambda: len(self.comments) > seen, timeout)
         return self.comments[-1]
 
     async def wait_for_id(self, last_event_id: str, timeout: float = 10.0) -> None:
         """Wait until the stream's last event id is ``last_event_id``."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: self.last_event_id == last_event_id)
+        await self._arrivals.wait_until(lambda: self.last_event_id == last_event_id, timeout)

@@ -16,23 +16,18 @@ import atexit
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import uuid
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
 
+from shared.messaging.provision import ManagementApi
+
 logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines outlive pytest's streams
 
 BASE_RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-def _management_url(amqp_url: str) -> str:
-    explicit = os.environ.get("RABBITMQ_MANAGEMENT_URL")
-    if explicit:
-        return explicit.rstrip("/")
-    parts = urlsplit(amqp_url)
-    return f"http://{parts.hostname or '127.0.0.1'}:15672"
 
 
 def _with_vhost(amqp_url: str, vhost: str) -> str:
@@ -40,28 +35,17 @@ def _with_vhost(amqp_url: str, vhost: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), parts.query, ""))
 
 
-def _credentials(amqp_url: str) -> tuple[str, str]:
+def credentials(amqp_url: str) -> tuple[str, str]:
+    """The user name and password of an AMQP URL (``guest`` by default)."""
     parts = urlsplit(amqp_url)
     return unquote(parts.username or "guest"), unquote(parts.password or "guest")
 
 
-def _via_http(method: str, path: str, json: object | None = None) -> bool:
-    """Call the management API; False when it is not there (plugin off, no route)."""
-    try:
-        response = httpx.request(
-            method,
-            _management_url(BASE_RABBITMQ_URL) + path,
-            auth=_credentials(BASE_RABBITMQ_URL),
-            json=json,
-            timeout=10,
-        )
-    except httpx.TransportError:
-        return False
-    if response.status_code in (200, 201, 204):
-        return True
-    if method == "DELETE" and response.status_code == 404:
-        return True
-    raise RuntimeError(f"RabbitMQ management API {method} {path}: {response.status_code}")
+def management() -> ManagementApi:
+    """The platform's own management API client, as the run's user."""
+    return ManagementApi.for_admin_url(
+        BASE_RABBITMQ_URL, os.environ.get("RABBITMQ_MANAGEMENT_URL") or None
+    )
 
 
 def _via_rabbitmqctl(*args: str) -> None:
@@ -74,26 +58,32 @@ def _via_rabbitmqctl(*args: str) -> None:
 
 
 def create_vhost(name: str) -> str:
-    """Create ``name`` with full permissions for the run's user; return its AMQP URL."""
-    user, _ = _credentials(BASE_RABBITMQ_URL)
-    path = "/api/vhosts/" + quote(name, safe="")
-    permissions = {"configure": ".*", "write": ".*", "read": ".*"}
-    if _via_http("PUT", path, json={}):
-        _via_http(
-            "PUT",
-            f"/api/permissions/{quote(name, safe='')}/{quote(user, safe='')}",
-            json=permissions,
-        )
-    else:
+    """Create ``name`` with full permissions for the run's user; return its AMQP URL.
+
+    Through the management API, or ``rabbitmqctl`` when the API is not there (plugin off).
+    """
+    user, _ = credentials(BASE_RABBITMQ_URL)
+    api = management()
+    try:
+        api.put_vhost(name)
+        api.grant_all(name, user)
+    except httpx.TransportError:
         _via_rabbitmqctl("add_vhost", name)
         _via_rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
+    finally:
+        api.close()
     return _with_vhost(BASE_RABBITMQ_URL, name)
 
 
 def delete_vhost(name: str) -> None:
     """Delete ``name`` and everything in it (queues, exchanges, messages)."""
-    if not _via_http("DELETE", "/api/vhosts/" + quote(name, safe="")):
+    api = management()
+    try:
+        api.delete_vhost(name)
+    except httpx.TransportError:
         _via_rabbitmqctl("delete_vhost", name)
+    finally:
+        api.close()
 
 
 def vhost_of(amqp_url: str) -> str:
@@ -105,10 +95,9 @@ def new_run_vhost_name() -> str:
     return f"mpp-test-{uuid.uuid4().hex[:12]}"
 
 
-def _broker_reachable() -> bool:
-    import socket
-
-    parts = urlsplit(BASE_RABBITMQ_URL)
+def broker_reachable(amqp_url: str = BASE_RABBITMQ_URL) -> bool:
+    """Whether the broker of ``amqp_url`` accepts TCP connections now."""
+    parts = urlsplit(amqp_url)
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), 2):
             return True
@@ -125,7 +114,7 @@ def run_vhost_url() -> str:
     given = os.environ.get("MPP_TEST_RABBITMQ_URL")
     if given:
         return given
-    if not _broker_reachable():
+    if not broker_reachable():
         return BASE_RABBITMQ_URL
     name = new_run_vhost_name()
     url = create_vhost(name)

@@ -25,6 +25,8 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from services.notify.settings import NotifySettings
+from tests.support.eventually import Arrivals, Recording
+from tests.support.ports import Listener
 from tests.support.servers import service_settings
 
 TEST_SECRET_KEYS = "fYdSxQ0rIE6PgYxHTVsG7c3lGd9lf0QeMZ9mYk8Mhy4="
@@ -106,7 +108,7 @@ def _verify(secret: str, body: bytes, headers: dict[str, str]) -> str | None:
     return None
 
 
-class WebhookReceiver:
+class WebhookReceiver(Listener, Recording[ReceivedWebhook]):
     """An HTTP/1.1 server on 127.0.0.1 that takes webhooks at ``url``.
 
     Args:
@@ -115,16 +117,16 @@ class WebhookReceiver:
     """
 
     def __init__(self, secrets: Iterable[str] = (), default: Reply = Reply()) -> None:
+        super().__init__()
         self._secrets = list(secrets)
         self.default = default
         """The answer when no programmed reply applies (tests may change it)."""
         self._replies: list[tuple[Callable[[dict[str, Any]], bool], Reply]] = []
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._arrived = asyncio.Condition()
-        self.port = 0
+        self._arrivals: Arrivals[ReceivedWebhook] = Arrivals()
         self.path = "/hooks/mpp"
-        self.received: list[ReceivedWebhook] = []
+        self.answering = 0
+        """Deliveries taken but not recorded yet: they wait out a ``Reply.delay``."""
+        self.received = self._arrivals.items
 
     @property
     def url(self) -> str:
@@ -156,56 +158,13 @@ class WebhookReceiver:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def start(self) -> None:
-        """Listen (again, on the same port once it had one)."""
-        self._server = await asyncio.start_server(
-            self._serve, "127.0.0.1", self.port, reuse_address=True
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        """Go down: refuse connections and drop the open ones."""
-        if self._server is None:
-            return
-        self._server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        self._writers.clear()
-        await self._server.wait_closed()
-        self._server = None
-
     @property
     def accepted(self) -> list[ReceivedWebhook]:
         return [r for r in self.received if r.accepted]
 
-    async def wait_for(
-        self,
-        predicate: Callable[[ReceivedWebhook], bool] | None = None,
-        count: int = 1,
-        timeout: float = 10.0,
-    ) -> list[ReceivedWebhook]:
-        """Wait until ``count`` received deliveries match; returns all that match."""
-        match = predicate or (lambda _: True)
-
-        def matching() -> list[ReceivedWebhook]:
-            return [r for r in self.received if match(r)]
-
-        async with asyncio.timeout(timeout), self._arrived:
-            await self._arrived.wait_for(lambda: len(matching()) >= count)
-        return matching()
-
-    async def settle(self, quiet_seconds: float = 0.5) -> None:
-        """Wait until nothing new has arrived for ``quiet_seconds``."""
-        while True:
-            before = len(self.received)
-            await asyncio.sleep(quiet_seconds)
-            if len(self.received) == before:
-                return
-
     # --- HTTP -------------------------------------------------------------------------------
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = h11.Connection(h11.SERVER)
         request: h11.Request | None = None
         body = bytearray()
@@ -239,7 +198,6 @@ class WebhookReceiver:
         except (h11.ProtocolError, ConnectionError, OSError):
             pass
         finally:
-            self._writers.discard(writer)
             with contextlib.suppress(Exception):
                 writer.close()
 
@@ -262,17 +220,19 @@ class WebhookReceiver:
         if not verified:
             reply = Reply(401, "signature not verified")
         if reply.delay:
-            await asyncio.sleep(reply.delay)
-        async with self._arrived:
-            self.received.append(
-                ReceivedWebhook(
-                    headers=headers,
-                    body=body,
-                    verified=verified,
-                    verification_error=None if verified else "; ".join(e or "" for e in errors),
-                    answered=reply.status,
-                    received_at=time.monotonic(),
-                )
+            self.answering += 1
+            try:
+                await asyncio.sleep(reply.delay)
+            finally:
+                self.answering -= 1
+        await self._arrivals.add(
+            ReceivedWebhook(
+                headers=headers,
+                body=body,
+                verified=verified,
+                verification_error=None if verified else "; ".join(e or "" for e in errors),
+                answered=reply.status,
+                received_at=time.monotonic(),
             )
-            self._arrived.notify_all()
+        )
         return reply

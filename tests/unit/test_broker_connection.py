@@ -13,9 +13,9 @@ from shared.messaging.connection import (
     broker_urls,
     connect_first,
     failover_broker,
-    redact,
     refusal,
 )
+from shared.secrets import redact_url
 
 
 def test_rabbitmq_url_may_list_several_nodes_in_order_of_preference() -> None:
@@ -31,11 +31,12 @@ def test_an_entry_that_is_not_an_amqp_url_is_named_without_its_password() -> Non
     assert "secret" not in str(raised.value)
 
 
-def test_redact_hides_the_password_and_keeps_everything_else() -> None:
-    assert redact("amqps://mpp:s3cr%40t@rabbit:5671/mpp?heartbeat=30") == (
+def test_a_broker_url_is_logged_without_its_password_and_keeps_everything_else() -> None:
+    # One redaction rule for every URL (shared.secrets), the broker's included.
+    assert redact_url("amqps://mpp:s3cr%40t@rabbit:5671/mpp?heartbeat=30") == (
         "amqps://mpp:***@rabbit:5671/mpp?heartbeat=30"
     )
-    assert redact("amqp://rabbit/") == "amqp://rabbit/"
+    assert redact_url("amqp://rabbit/") == "amqp://rabbit/"
 
 
 def test_a_refused_login_and_a_missing_vhost_are_refusals_and_an_outage_is_not() -> None:

@@ -23,28 +23,36 @@ def seen_urls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return urls
 
 
-def test_without_a_url_it_looks_in_the_platforms_vhost_never_the_root_one(
+OPERATOR_URL = "amqp://mpp-operator:y@127.0.0.1:5672/mpp"
+
+
+@pytest.mark.parametrize(
+    ("environment", "looked_at"),
+    [
+        pytest.param({}, "/mpp", id="the platform's vhost, never the root one, by default"),
+        pytest.param({"MPP_VHOST": "staging"}, "/staging", id="MPP_VHOST as scripts/run does"),
+        pytest.param(
+            {
+                "RABBITMQ_URL": "amqp://mpp-mall:x@127.0.0.1:5672/mpp",
+                "OPERATOR_RABBITMQ_URL": OPERATOR_URL,
+            },
+            OPERATOR_URL,
+            id="the operator's URL from provisioning before a service's",
+        ),
+    ],
+)
+def test_without_a_url_it_finds_the_broker_and_vhost_from_the_environment(
     seen_urls: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    looked_at: str,
 ) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     assert dlq.main(["list"]) == 0
-    assert urlsplit(seen_urls[0]).path == "/mpp"
-
-
-def test_it_follows_mpp_vhost_as_scripts_run_does(
-    seen_urls: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MPP_VHOST", "staging")
-    assert dlq.main(["list"]) == 0
-    assert urlsplit(seen_urls[0]).path == "/staging"
-
-
-def test_the_operators_url_from_provisioning_comes_before_a_services_url(
-    seen_urls: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("RABBITMQ_URL", "amqp://mpp-mall:x@127.0.0.1:5672/mpp")
-    monkeypatch.setenv("OPERATOR_RABBITMQ_URL", "amqp://mpp-operator:y@127.0.0.1:5672/mpp")
-    assert dlq.main(["list"]) == 0
-    assert seen_urls == ["amqp://mpp-operator:y@127.0.0.1:5672/mpp"]
+    [url] = seen_urls
+    # A whole URL where the test names one, else the vhost path it must have chosen.
+    assert (url if "://" in looked_at else urlsplit(url).path) == looked_at
 
 
 def test_an_absent_queue_names_the_vhost_it_was_looked_for_in(

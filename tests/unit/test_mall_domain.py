@@ -26,13 +26,7 @@ DEC_10_2020 = datetime(2020, 12, 10, tzinfo=UTC)
 
 
 def _planned(reference: ReferenceMall = SANGGAU) -> Mall:
-    mall = Mall.plan(
-        name=reference.name,
-        province_code=reference.province_code,
-        regency_code=reference.regency_code,
-        regency_name=reference.regency_name,
-        address=reference.address,
-    )
+    mall = Mall.plan(name=reference.name, address=reference.address, **reference.region)
     mall.collect_events()
     mall.mark_loaded()
     return mall
@@ -102,14 +96,9 @@ def test_planning_records_mall_planned_with_the_region_and_the_province_name_fil
     data = event.data.model_dump(mode="json")
     assert data["mall_id"] == mall.id
     assert data["version"] == 1
-    assert data["name"] == "MPP Kabupaten Sanggau"
+    assert data["name"] == SANGGAU.name == "MPP Kabupaten Sanggau"
     assert data["status"] == "planned"
-    assert data["region"] == {
-        "province_code": "61",
-        "province_name": "Kalimantan Barat",
-        "regency_code": "61.03",
-        "regency_name": "Kabupaten Sanggau",
-    }
+    assert data["region"] == {**SANGGAU.region, "province_name": "Kalimantan Barat"}
 
 
 @pytest.mark.parametrize("reference", REFERENCE_MALLS, ids=lambda m: m.regency_code)

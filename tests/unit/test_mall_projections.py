@@ -17,7 +17,7 @@ from services.mall.domain import Mall
 from services.mall.projections import MouRegister
 from services.mall.repository import MallRepository
 from shared.errors import Conflict
-from shared.events.catalogue import AgencyService, AgencyUpdated
+from shared.events.catalogue import AgencyUpdated
 from shared.events.envelope import CloudEvent
 from shared.outbox import AggregateStore
 from shared.projections.agencies import AgencyDirectory
@@ -39,25 +39,18 @@ from tests.support.reference_malls import (
 )
 
 KEMENPANRB = Party("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
-KEMENKUMHAM = Party(
-    "agc_kumham",
-    "KEMENKUMHAM",
-    "Kementerian Hukum dan HAM",
-    services=(AgencyService(code="PASPOR", name="Permohonan paspor"),),
+KEMENKUMHAM = Party.offering(
+    "agc_kumham", "KEMENKUMHAM", "Kementerian Hukum dan HAM", PASPOR="Permohonan paspor"
 )
-BPJSKES = Party(
-    "agc_bpjskes",
-    "BPJSKES",
-    "BPJS Kesehatan",
-    kind="public_body",
-    services=(AgencyService(code="JKN", name="Pendaftaran JKN"),),
+BPJSKES = Party.offering(
+    "agc_bpjskes", "BPJSKES", "BPJS Kesehatan", "public_body", JKN="Pendaftaran JKN"
 )
-DPMPTSP = Party(
+DPMPTSP = Party.offering(
     "agc_dpmptsp_sanggau",
     "DPMPTSP_SANGGAU",
     "DPMPTSP Kabupaten Sanggau",
-    kind="local_government",
-    services=(AgencyService(code="IZIN_USAHA", name="Perizinan berusaha"),),
+    "local_government",
+    IZIN_USAHA="Perizinan berusaha",
 )
 
 
@@ -83,14 +76,17 @@ async def parts(mall_storage: Storage) -> AsyncIterator[Parts]:
 
 async def _plan(parts: Parts, reference: ReferenceMall) -> Mall:
     return await handlers.plan_mall(
-        PlanMall(
-            name=reference.name,
-            province_code=reference.province_code,
-            regency_code=reference.regency_code,
-            regency_name=reference.regency_name,
-        ),
+        PlanMall(name=reference.name, **reference.region),
         malls=parts.malls,
     )
+
+
+async def _counter_under_mou_a(parts: Parts, parties: list[Party], party: Party) -> Mall:
+    """Sanggau planned, with ``party``'s counter open under MoU ``mou_a`` (signed, version 4)."""
+    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
+    sanggau = await _plan(parts, SANGGAU)
+    await _open_counter(parts, sanggau, party)
+    return sanggau
 
 
 async def _open_counter(parts: Parts, mall: Mall, party: Party) -> Mall:
@@ -277,9 +273,7 @@ async def test_a_new_mou_clears_the_flag_and_flagging_twice_records_nothing(
     parts: Parts,
 ) -> None:
     parties = [KEMENPANRB, KEMENKUMHAM]
-    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
-    sanggau = await _plan(parts, SANGGAU)
-    await _open_counter(parts, sanggau, KEMENKUMHAM)
+    sanggau = await _counter_under_mou_a(parts, parties, KEMENKUMHAM)
     terminated = mou_terminated("mou_a", parties, version=5)
     await parts.flags.on_mou_event(terminated)
     version_after_flag = (await parts.malls.get(sanggau.id)).version
@@ -306,9 +300,7 @@ async def test_a_counter_of_an_agency_without_an_mou_is_refused_until_one_is_sig
 
 async def test_an_agency_that_becomes_a_local_government_loses_its_flag(parts: Parts) -> None:
     parties = [KEMENPANRB, KEMENKUMHAM]
-    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
-    sanggau = await _plan(parts, SANGGAU)
-    await _open_counter(parts, sanggau, KEMENKUMHAM)
+    sanggau = await _counter_under_mou_a(parts, parties, KEMENKUMHAM)
     await parts.flags.on_mou_event(mou_terminated("mou_a", parties, version=5))
     assert await _flags(parts, sanggau) == {"KEMENKUMHAM": True}
 
@@ -333,9 +325,7 @@ async def test_an_agency_that_becomes_a_local_government_loses_its_flag(parts: P
 
 async def test_an_expired_mou_flags_the_counters_too(parts: Parts) -> None:
     parties = [KEMENPANRB, BPJSKES]
-    await parts.flags.on_mou_event(mou_signed("mou_a", parties, version=4))
-    sanggau = await _plan(parts, SANGGAU)
-    await _open_counter(parts, sanggau, BPJSKES)
+    sanggau = await _counter_under_mou_a(parts, parties, BPJSKES)
     await parts.flags.on_mou_event(mou_expired("mou_a", parties, version=5))
     stored = await parts.malls.get(sanggau.id)
     assert stored.counters[0].flagged is True

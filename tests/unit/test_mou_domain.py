@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.mou.domain import Mou, MouChanges
 from shared.errors import Conflict, InvalidTransition, PreconditionFailed, RuleViolated
-from shared.events.catalogue import EVENT_TYPES
+from shared.events.catalogue import EVENT_TYPES, AgencyStatus
+from shared.projections.agencies import KnownAgency
 
 
-@dataclass(frozen=True)
-class Known:
-    """An agency as the projection knows it."""
-
-    agency_id: str
-    code: str
-    name: str
-    status: str = "active"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == "active"
+def _known(agency_id: str, code: str, name: str, status: AgencyStatus = "active") -> KnownAgency:
+    """An agency as the MoU service's projection knows it."""
+    return KnownAgency(agency_id=agency_id, version=1, code=code, name=name, status=status)
 
 
-PANRB = Known("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
-DAGRI = Known("agc_dagri", "KEMENDAGRI", "Kementerian Dalam Negeri")
-POLRI = Known("agc_polri", "POLRI", "Kepolisian Negara Republik Indonesia")
-PLN = Known("agc_pln", "PLN", "PT PLN (Persero)")
-GONE = Known("agc_gone", "GONE", "Badan yang dibubarkan", status="inactive")
+PANRB = _known("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
+DAGRI = _known("agc_dagri", "KEMENDAGRI", "Kementerian Dalam Negeri")
+POLRI = _known("agc_polri", "POLRI", "Kepolisian Negara Republik Indonesia")
+PLN = _known("agc_pln", "PLN", "PT PLN (Persero)")
+GONE = _known("agc_gone", "GONE", "Badan yang dibubarkan", status="inactive")
 DIRECTORY = {a.agency_id: a for a in (PANRB, DAGRI, POLRI, PLN, GONE)}
 NOW = datetime(2022, 6, 28, 5, 0, tzinfo=UTC)
 TITLE = "Nota Kesepahaman tentang Penyelenggaraan Pelayanan Publik pada Mal Pelayanan Publik"
@@ -42,7 +33,7 @@ def _loaded(mou: Mou) -> Mou:
     return mou
 
 
-def _draft(*parties: Known, **overrides: object) -> Mou:
+def _draft(*parties: KnownAgency, **overrides: object) -> Mou:
     values: dict[str, object] = {
         "title": TITLE,
         "parties": [p.agency_id for p in (parties or (PANRB, DAGRI, POLRI))],
@@ -52,7 +43,7 @@ def _draft(*parties: Known, **overrides: object) -> Mou:
     return _loaded(Mou.draft(**values))  # type: ignore[arg-type]
 
 
-def _sign(mou: Mou, party: Known, at: datetime | None = None, **overrides: object) -> None:
+def _sign(mou: Mou, party: KnownAgency, at: datetime | None = None, **overrides: object) -> None:
     values: dict[str, object] = {
         "signatory_name": f"Penandatangan {party.code}",
         "signatory_title": "Pejabat yang berwenang",
@@ -64,7 +55,7 @@ def _sign(mou: Mou, party: Known, at: datetime | None = None, **overrides: objec
     mou.sign(party.agency_id, **values)  # type: ignore[arg-type]
 
 
-def _signed(*parties: Known, **overrides: object) -> Mou:
+def _signed(*parties: KnownAgency, **overrides: object) -> Mou:
     mou = _draft(*parties, **overrides)
     for party in parties or (PANRB, DAGRI, POLRI):
         _sign(mou, party, NOW - timedelta(hours=1))
@@ -306,7 +297,7 @@ def test_a_signature_without_a_date_is_dated_now() -> None:
 def test_a_deactivated_party_can_no_longer_sign() -> None:
     mou = _draft(PANRB, DAGRI)
     with pytest.raises(Conflict) as refused:
-        _sign(mou, DAGRI, agency=Known(DAGRI.agency_id, DAGRI.code, DAGRI.name, "inactive"))
+        _sign(mou, DAGRI, agency=_known(DAGRI.agency_id, DAGRI.code, DAGRI.name, "inactive"))
     assert "deactivated" in refused.value.detail
     assert mou.parties[1].signed_at is None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from services.notify import deliveries
@@ -10,6 +9,7 @@ from services.notify.deliveries import Attempt, AttemptLog, AttemptRecord, deliv
 from shared.clock import utcnow
 from shared.pagination import PageRequest
 from shared.storage import connect
+from tests.support.eventually import eventually
 
 
 def _record(subscription_id: str, event_id: str, number: int = 1) -> AttemptRecord:
@@ -33,8 +33,11 @@ async def test_an_append_writes_nothing_until_the_flusher_runs_then_everything_i
     for n in range(5):
         await log.append(_record("sub_a", f"evt_{n}"))
     assert await log.collection.count_documents({}) == 0
-    await asyncio.sleep(deliveries.FLUSH_SECONDS + 0.2)
-    assert await log.collection.count_documents({}) == 5
+    await eventually(
+        lambda: log.collection.count_documents({}),
+        until=lambda written: written == 5,
+        timeout=deliveries.FLUSH_SECONDS + 1,
+    )
     await log.close()
 
 

@@ -27,6 +27,7 @@ from shared.messaging import consumer as consumer_module
 from shared.messaging.consumer import PROCESSED_COLLECTION, EventConsumer, parse_event
 from shared.messaging.topology import ConsumerQueue
 from shared.storage import Database
+from tests.support.eventually import eventually
 
 DELIVERY_LIMIT = 2
 
@@ -251,8 +252,7 @@ async def test_a_consumer_closed_mid_retry_hands_the_message_back_to_the_broker(
     consumer._retry_pause = 30.0
     message = FakeMessage(json.dumps(_event()).encode())
     delivery = asyncio.create_task(_deliver(consumer, message))
-    await asyncio.sleep(0.05)
-    assert consumer.oldest_unacked_seconds() > 0
+    await eventually(lambda: consumer.oldest_unacked_seconds() > 0)
     consumer.close()
     async with asyncio.timeout(5):
         await delivery
