@@ -7,18 +7,19 @@ The same path over the real broker is ``test_mou_on_the_broker``.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from services.mou.container import MouContainer
 from shared.container import container_of
 from shared.storage import Storage
+from tests.support.eventually import eventually
 from tests.support.mou import (
     Services,
     agency_and_mou_in_process,
@@ -163,15 +164,19 @@ async def test_an_agency_is_usable_as_a_party_as_soon_as_its_registration_has_ar
     bnn = await register_agency(services.agency, reference_agency("BNN"))
     # Poll the public API itself: the refusal lasts only until agency.registered arrives.
     body = {"title": TITLE, "parties": [parties["KEMENPANRB"]["id"], bnn["id"]]}
-    async with asyncio.timeout(10):
-        while True:
-            response = await services.mou.client.post(
-                "/mous", json=body, headers=services.mou.headers
-            )
-            if response.status_code != 422:
-                break
-            assert bnn["id"] in response.json()["detail"]
-            await asyncio.sleep(0.02)
+
+    def refused_only_as_unknown(answer: httpx.Response) -> bool:
+        if answer.status_code == 422:
+            assert bnn["id"] in answer.json()["detail"]
+            return False
+        return True
+
+    response = await eventually(
+        lambda: services.mou.client.post("/mous", json=body, headers=services.mou.headers),
+        until=refused_only_as_unknown,
+        every=0.02,
+        what="the MoU service to accept BNN as a party",
+    )
     assert response.status_code == 201, response.text
     assert [p["code"] for p in response.json()["parties"]] == ["KEMENPANRB", "BNN"]
 
