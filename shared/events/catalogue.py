@@ -116,150 +116,134 @@ class Counter(BaseModel):
 # --- agency.* ------------------------------------------------------------------------------
 
 
-class AgencyRegistered(EventData):
-    type: ClassVar[str] = "agency.registered"
-    summary: ClassVar[str] = "an agency is created"
+class AgencyEventData(EventData):
+    """Every agency event names the agency: its id, code and name."""
 
     agency_id: Id
     code: Code
     name: Name
+
+
+class AgencyDescribed(AgencyEventData):
+    """An event that carries what describes the agency: it is new, or that changed."""
+
     acronym: Name | None = None
     kind: AgencyKind
     contact: Contact | None = None
+
+
+class AgencyRegistered(AgencyDescribed):
+    type: ClassVar[str] = "agency.registered"
+    summary: ClassVar[str] = "an agency is created"
+
     services: list[AgencyService] = Field(default=[], max_length=MAX_SERVICES)
     status: AgencyStatus = "active"
 
 
-class AgencyUpdated(EventData):
+class AgencyUpdated(AgencyDescribed):
     type: ClassVar[str] = "agency.updated"
     summary: ClassVar[str] = "its name, acronym, kind or contact changes"
 
-    agency_id: Id
-    code: Code
-    name: Name
-    acronym: Name | None = None
-    kind: AgencyKind
-    contact: Contact | None = None
     changed: list[Code] = Field(max_length=50, description="The names of the fields that changed.")
 
 
-class AgencyServiceAdded(EventData):
+class AgencyServicesChanged(AgencyEventData):
+    """A service added or removed, and all the agency's services after the change."""
+
+    service: AgencyService
+    services: list[AgencyService] = Field(
+        max_length=MAX_SERVICES, description="All its services after the change."
+    )
+
+
+class AgencyServiceAdded(AgencyServicesChanged):
     type: ClassVar[str] = "agency.service_added"
     summary: ClassVar[str] = "a service (layanan) is added"
 
-    agency_id: Id
-    code: Code
-    name: Name
-    service: AgencyService
-    services: list[AgencyService] = Field(
-        max_length=MAX_SERVICES, description="All its services after the change."
-    )
 
-
-class AgencyServiceRemoved(EventData):
+class AgencyServiceRemoved(AgencyServicesChanged):
     type: ClassVar[str] = "agency.service_removed"
     summary: ClassVar[str] = "a service (layanan) is removed"
 
-    agency_id: Id
-    code: Code
-    name: Name
-    service: AgencyService
-    services: list[AgencyService] = Field(
-        max_length=MAX_SERVICES, description="All its services after the change."
-    )
 
-
-class AgencyDeactivated(EventData):
+class AgencyDeactivated(AgencyEventData):
     type: ClassVar[str] = "agency.deactivated"
     summary: ClassVar[str] = "it is deactivated (no new MoUs or counters)"
 
-    agency_id: Id
-    code: Code
-    name: Name
     reason: Text | None = None
 
 
 # --- mou.* ---------------------------------------------------------------------------------
 
 
-class MouDrafted(EventData):
-    type: ClassVar[str] = "mou.drafted"
-    summary: ClassVar[str] = "an MoU is created with its parties"
+class MouEventData(EventData):
+    """Every MoU event names the MoU: its id, number (once it has one) and title."""
 
     mou_id: Id
     number: Name | None = None
     title: Text
+
+
+class MouOfParties(MouEventData):
+    """An MoU event that lists its parties, none of them needing to have signed."""
+
     parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
+
+
+class MouDrafted(MouOfParties):
+    type: ClassVar[str] = "mou.drafted"
+    summary: ClassVar[str] = "an MoU is created with its parties"
+
     valid_from: date | None = None
     valid_until: date | None = None
     status: MouStatus = "draft"
 
 
-class MouSigningScheduled(EventData):
+class MouSigningScheduled(MouEventData):
     type: ClassVar[str] = "mou.signing_scheduled"
     summary: ClassVar[str] = "a signing date is set"
 
-    mou_id: Id
-    number: Name | None = None
-    title: Text
     signing_at: datetime
 
 
-class MouPartySigned(EventData):
+class MouPartySigned(MouEventData):
     type: ClassVar[str] = "mou.party_signed"
     summary: ClassVar[str] = "one party signs"
 
-    mou_id: Id
-    number: Name | None = None
-    title: Text
     party: SignedParty
     signed_count: int = Field(ge=1, le=MAX_PARTIES)
     party_count: int = Field(ge=2, le=MAX_PARTIES)
 
 
-class MouSigned(EventData):
+class MouSigned(MouEventData):
     type: ClassVar[str] = "mou.signed"
     summary: ClassVar[str] = "the last party signs: the MoU is in force"
 
-    mou_id: Id
-    number: Name | None = None
-    title: Text
     parties: list[SignedParty] = Field(max_length=MAX_PARTIES)
     signed_at: datetime = Field(description="When the last party signed.")
     valid_from: date
     valid_until: date | None = None
 
 
-class MouTeamMemberAdded(EventData):
+class MouTeamMemberAdded(MouEventData):
     type: ClassVar[str] = "mou.team_member_added"
     summary: ClassVar[str] = "a working-team member is appointed"
 
-    mou_id: Id
-    number: Name | None = None
-    title: Text
     member: TeamMember
 
 
-class MouTerminated(EventData):
+class MouTerminated(MouOfParties):
     type: ClassVar[str] = "mou.terminated"
     summary: ClassVar[str] = "it ends early"
 
-    mou_id: Id
-    number: Name | None = None
-    title: Text
-    parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
     reason: Text
     terminated_at: datetime
 
 
-class MouExpired(EventData):
+class MouExpired(MouOfParties):
     type: ClassVar[str] = "mou.expired"
     summary: ClassVar[str] = "its term runs out"
 
-    mou_id: Id
-    number: Name | None = None
-    title: Text
-    parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
     valid_until: date
     expired_at: datetime
 
@@ -312,25 +296,27 @@ class MallCounterOpened(MallEventData):
     counter: Counter
 
 
-class MallCounterClosed(MallEventData):
-    type: ClassVar[str] = "mall.counter_closed"
-    summary: ClassVar[str] = "an agency's counter closes"
+class MallCounterEventData(MallEventData):
+    """A mall event about an agency's counter there, naming the agency."""
 
     agency_id: Id
     code: Code
     agency_name: Name
+
+
+class MallCounterClosed(MallCounterEventData):
+    type: ClassVar[str] = "mall.counter_closed"
+    summary: ClassVar[str] = "an agency's counter closes"
+
     closed_at: datetime
 
 
-class MallCounterFlagged(MallEventData):
+class MallCounterFlagged(MallCounterEventData):
     """A counter stays open but its agency no longer has an MoU in force (or has it again)."""
 
     type: ClassVar[str] = "mall.counter_flagged"
     summary: ClassVar[str] = "a counter's agency lost (flagged) or regained its MoU in force"
 
-    agency_id: Id
-    code: Code
-    agency_name: Name
     flagged: bool = Field(description="True: no MoU in force; False: the flag was cleared.")
     reason: Text | None = None
 
