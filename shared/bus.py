@@ -28,6 +28,17 @@ class Command(BaseModel, Generic[R]):
     expected_version: int | frozenset[int] | None = None
     """The version(s) ``If-Match`` named; None to take whatever is current."""
 
+    def arguments(self, *leave_out: str) -> dict[str, Any]:
+        """The fields the command gives, as keyword arguments of the domain call it stands for.
+
+        Nested models stay models; ``expected_version`` (for the handler, not the domain) and
+        the fields ``leave_out`` names (the aggregate's id, say) are left out.
+        """
+        skipped = {"expected_version", *leave_out}
+        return {
+            name: getattr(self, name) for name in type(self).model_fields if name not in skipped
+        }
+
 
 class CommandBus:
     """Dispatches commands to their handlers.

@@ -19,21 +19,23 @@ class RegisterAgency(Command[Agency]):
     services: list[AgencyService] = []
 
 
-class UpdateAgency(Command[Agency]):
+class AgencyChange(Command[Agency]):
+    """A command on one existing agency, which it names."""
+
     agency_id: str
+
+
+class UpdateAgency(AgencyChange):
     changes: AgencyChanges
 
 
-class AddService(Command[Agency]):
-    agency_id: str
+class AddService(AgencyChange):
     service: AgencyService
 
 
-class RemoveService(Command[Agency]):
-    agency_id: str
+class RemoveService(AgencyChange):
     service_code: str
 
 
-class DeactivateAgency(Command[Agency]):
-    agency_id: str
+class DeactivateAgency(AgencyChange):
     reason: str | None = None

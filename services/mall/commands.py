@@ -20,34 +20,34 @@ class PlanMall(Command[Mall]):
     address: str | None = None
 
 
-class OpenMall(Command[Mall]):
+class MallChange(Command[Mall]):
+    """A command on one existing mall, which it names."""
+
     mall_id: str
+
+
+class OpenMall(MallChange):
     opened_at: datetime | None = None
 
 
-class ScheduleInauguration(Command[Mall]):
-    mall_id: str
+class ScheduleInauguration(MallChange):
     scheduled_for: datetime
 
 
-class InaugurateMall(Command[Mall]):
-    mall_id: str
+class InaugurateMall(MallChange):
     inaugurated_by: str
     inaugurated_at: datetime | None = None
 
 
-class CloseMall(Command[Mall]):
-    mall_id: str
+class CloseMall(MallChange):
     reason: str | None = None
 
 
-class OpenCounter(Command[Mall]):
-    mall_id: str
+class OpenCounter(MallChange):
     agency_id: str
     services: list[str]
     opened_at: datetime | None = None
 
 
-class CloseCounter(Command[Mall]):
-    mall_id: str
+class CloseCounter(MallChange):
     agency_id: str

@@ -1,13 +1,19 @@
-"""One handler per command: load, call the domain, save (state and events together)."""
+"""The handlers of commands: load, call the domain, save (state and events together).
+
+A command that needs nothing but the mall is one line of ``DOMAIN_CALLS``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from services.mall.commands import (
     CloseCounter,
     CloseMall,
     InaugurateMall,
+    MallChange,
     OpenCounter,
     OpenMall,
     PlanMall,
@@ -19,7 +25,7 @@ from services.mall.repository import MallRepository
 from shared.errors import Conflict, RuleViolated
 from shared.logging import get_logger
 from shared.projections.agencies import AgencyDirectory
-from shared.unit_of_work import retry_on_conflict
+from shared.unit_of_work import change, load_for_change, retry_on_conflict
 
 log = get_logger(__name__)
 
@@ -27,14 +33,7 @@ FLAG_ATTEMPTS = 5
 
 
 async def plan_mall(command: PlanMall, malls: MallRepository) -> Mall:
-    mall = Mall.plan(
-        name=command.name,
-        province_code=command.province_code,
-        regency_code=command.regency_code,
-        regency_name=command.regency_name,
-        province_name=command.province_name,
-        address=command.address,
-    )
+    mall = Mall.plan(**command.arguments())
     existing = await malls.active_in_regency(mall.region.regency_code)
     if existing is not None:
         raise Conflict(
@@ -48,36 +47,25 @@ async def plan_mall(command: PlanMall, malls: MallRepository) -> Mall:
     return mall
 
 
-async def open_mall(command: OpenMall, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.open(command.opened_at)
-    await malls.save(mall)
-    return mall
+DOMAIN_CALLS: dict[type[MallChange], Callable[[Mall, Any], object]] = {
+    OpenMall: lambda mall, command: mall.open(command.opened_at),
+    ScheduleInauguration: lambda mall, command: mall.schedule_inauguration(command.scheduled_for),
+    InaugurateMall: lambda mall, cmd: mall.inaugurate(cmd.inaugurated_by, cmd.inaugurated_at),
+    CloseMall: lambda mall, command: mall.close(command.reason),
+    CloseCounter: lambda mall, command: mall.close_counter(command.agency_id),
+}
+"""The commands that need nothing but the mall: the domain method each one calls."""
 
 
-async def schedule_inauguration(command: ScheduleInauguration, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.schedule_inauguration(command.scheduled_for)
-    await malls.save(mall)
-    return mall
+async def change_mall(command: MallChange, malls: MallRepository) -> Mall:
+    """Any command of ``DOMAIN_CALLS``: load the mall, call the domain, save."""
+    call = DOMAIN_CALLS[type(command)]
+    return await change(
+        malls, command.mall_id, command.expected_version, lambda mall: call(mall, command)
+    )
 
 
-async def inaugurate_mall(command: InaugurateMall, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.inaugurate(command.inaugurated_by, command.inaugurated_at)
-    await malls.save(mall)
-    return mall
-
-
-async def close_mall(command: CloseMall, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.close(command.reason)
-    await malls.save(mall)
-    return mall
+open_mall = schedule_inauguration = inaugurate_mall = close_mall = close_counter = change_mall
 
 
 async def open_counter(
@@ -86,8 +74,7 @@ async def open_counter(
     agencies: AgencyDirectory,
     mous: MouRegister,
 ) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
+    mall = await load_for_change(malls, command.mall_id, command.expected_version)
     agency = await agencies.get(command.agency_id)
     if agency is None:
         raise RuleViolated(
@@ -99,14 +86,6 @@ async def open_counter(
     mall.open_counter(
         agency, command.services, mou_in_force=mou_in_force, opened_at=command.opened_at
     )
-    await malls.save(mall)
-    return mall
-
-
-async def close_counter(command: CloseCounter, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.close_counter(command.agency_id)
     await malls.save(mall)
     return mall
 

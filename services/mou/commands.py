@@ -19,31 +19,32 @@ class DraftMou(Command[Mou]):
     valid_until: date | None = None
 
 
-class ReviseMou(Command[Mou]):
+class MouChange(Command[Mou]):
+    """A command on one existing MoU, which it names."""
+
     mou_id: str
+
+
+class ReviseMou(MouChange):
     changes: MouChanges
 
 
-class ScheduleSigning(Command[Mou]):
-    mou_id: str
+class ScheduleSigning(MouChange):
     signing_at: datetime
 
 
-class SignMou(Command[Mou]):
-    mou_id: str
+class SignMou(MouChange):
     agency_id: str
     signatory_name: str
     signatory_title: str
     signed_at: datetime | None = None
 
 
-class AppointTeamMember(Command[Mou]):
-    mou_id: str
+class AppointTeamMember(MouChange):
     agency_id: str
     name: str
     role: str
 
 
-class TerminateMou(Command[Mou]):
-    mou_id: str
+class TerminateMou(MouChange):
     reason: str
