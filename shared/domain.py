@@ -42,8 +42,9 @@ class Aggregate(BaseModel):
 
     def record(self, data: EventData, at: datetime | None = None) -> None:
         """Record the event ``data`` is of (its class names the type); its ``version`` must be
-        the aggregate's new one."""
-        self._events.append(RecordedEvent(data.type, data, at or utcnow()))
+        the aggregate's new one. It happened ``at``, by default when the aggregate last
+        changed (``next_version``, or its creation)."""
+        self._events.append(RecordedEvent(data.type, data, at or self.updated_at))
 
     def next_version(self, at: datetime | None = None) -> int:
         """Move to the next version (once per command) and return it."""
