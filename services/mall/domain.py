@@ -20,7 +20,6 @@ from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     AgencyStatus,
     Counter,
-    EventData,
     MallClosed,
     MallCounterClosed,
     MallCounterFlagged,
@@ -69,6 +68,12 @@ class _About(TypedDict):
     region: Region
 
 
+class _AboutCounter(_About):
+    agency_id: str
+    code: str
+    agency_name: str
+
+
 class MallCounter(Counter):
     """A counter (gerai) as the mall shows it.
 
@@ -110,8 +115,8 @@ def _check_counter_services(agency: CounterAgency, services: list[str]) -> None:
         seen.add(code)
 
 
-class Mall(Aggregate):
-    """One Public Service Mall in a regency or city."""
+class MallState(BaseModel):
+    """What a mall is, all of it public: the aggregate keeps it, ``views.Mall`` shows it."""
 
     name: str
     region: Region
@@ -124,6 +129,10 @@ class Mall(Aggregate):
     closed_at: UtcDateTime | None = None
     closure_reason: str | None = None
     counters: list[MallCounter] = []
+
+
+class Mall(MallState, Aggregate):
+    """One Public Service Mall in a regency or city."""
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -154,10 +163,7 @@ class Mall(Aggregate):
             address=address,
             **new_timestamps(),
         )
-        mall.record(
-            MallPlanned(**mall._about(), address=address, status="planned"),
-            at=mall.created_at,
-        )
+        mall.record(MallPlanned(**mall._about(), address=address, status="planned"))
         return mall
 
     def open(self, opened_at: datetime | None = None) -> None:
@@ -170,7 +176,7 @@ class Mall(Aggregate):
         self.opened_at = _not_in_future(opened_at, "opened_at")
         self.status = "operating"
         self.next_version()
-        self._record(MallOpened(**self._about(), opened_at=self.opened_at))
+        self.record(MallOpened(**self._about(), opened_at=self.opened_at))
 
     def schedule_inauguration(self, scheduled_for: datetime) -> None:
         """Set (or move) the inauguration date; records ``mall.inauguration_scheduled``."""
@@ -182,7 +188,7 @@ class Mall(Aggregate):
             )
         self.inauguration_scheduled_for = ensure_utc(scheduled_for)
         self.next_version()
-        self._record(
+        self.record(
             MallInaugurationScheduled(
                 **self._about(), scheduled_for=self.inauguration_scheduled_for
             ),
@@ -217,7 +223,7 @@ class Mall(Aggregate):
             self.opened_at = at
         self.status = "inaugurated"
         self.next_version()
-        self._record(
+        self.record(
             MallInaugurated(**self._about(), inaugurated_at=at, inaugurated_by=self.inaugurated_by),
         )
 
@@ -232,7 +238,7 @@ class Mall(Aggregate):
         self.closure_reason = reason
         self.status = "closed"
         self.next_version()
-        self._record(MallClosed(**self._about(), closed_at=self.closed_at, reason=reason))
+        self.record(MallClosed(**self._about(), closed_at=self.closed_at, reason=reason))
 
     @property
     def is_closed(self) -> bool:
@@ -272,7 +278,7 @@ class Mall(Aggregate):
         )
         self.counters = [*self.counters, counter]
         self.next_version()
-        self._record(
+        self.record(
             MallCounterOpened(
                 **self._about(), counter=Counter.model_validate(counter.model_dump())
             ),
@@ -292,15 +298,7 @@ class Mall(Aggregate):
         at = _not_in_future(closed_at, "closed_at")
         self.counters = [c for c in self.counters if c.agency_id != agency_id]
         self.next_version()
-        self._record(
-            MallCounterClosed(
-                **self._about(),
-                agency_id=agency_id,
-                code=counter.code,
-                agency_name=counter.name,
-                closed_at=at,
-            ),
-        )
+        self.record(MallCounterClosed(**self._about_counter(counter), closed_at=at))
 
     def flag_counter(self, agency_id: str, flagged: bool, reason: str | None = None) -> bool:
         """Flag (or clear the flag of) an agency's open counter; records
@@ -313,15 +311,10 @@ class Mall(Aggregate):
         counter.flagged = flagged
         counter.flag_reason = reason if flagged else None
         self.next_version()
-        self._record(
+        self.record(
             MallCounterFlagged(
-                **self._about(),
-                agency_id=agency_id,
-                code=counter.code,
-                agency_name=counter.name,
-                flagged=flagged,
-                reason=counter.flag_reason,
-            ),
+                **self._about_counter(counter), flagged=flagged, reason=counter.flag_reason
+            )
         )
         return True
 
@@ -360,8 +353,14 @@ class Mall(Aggregate):
             "region": self.region,
         }
 
-    def _record(self, data: EventData) -> None:
-        self.record(data, at=self.updated_at)
+    def _about_counter(self, counter: MallCounter) -> _AboutCounter:
+        """What every event about a counter says: the mall's, and the counter's agency."""
+        return {
+            **self._about(),
+            "agency_id": counter.agency_id,
+            "code": counter.code,
+            "agency_name": counter.name,
+        }
 
 
 class MallFilter(BaseModel):
