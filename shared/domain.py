@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -98,6 +98,26 @@ class Changes(BaseModel):
     def has(self, name: str) -> bool:
         """Whether ``name`` was given (possibly as None)."""
         return name in self.model_fields_set
+
+
+class AgencyInfo(Protocol):
+    """What a service's rules need to know of an agency, whoever else owns it.
+
+    The services learn agencies from ``agency.*`` events; their rules take them as values of
+    this shape (``KnownAgency`` of the projection fits) so that they stay free of storage.
+    """
+
+    @property
+    def agency_id(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def is_active(self) -> bool: ...
 
 
 def new_timestamps() -> dict[str, datetime]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from services.mall.regions import region_of
 from shared.agency_rules import LOCAL_GOVERNMENT, AgencyKind
 from shared.clock import UtcDateTime, ensure_utc, new_id, utcnow
-from shared.domain import Aggregate, new_timestamps
+from shared.domain import AgencyInfo, Aggregate, new_timestamps
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     AgencyStatus,
@@ -37,26 +37,14 @@ CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a "has happened" time may be, for clocks slightly ahead."""
 
 
-class CounterAgency(Protocol):
-    """What a mall needs to know of an agency (``KnownAgency`` of the projection fits)."""
-
-    @property
-    def agency_id(self) -> str: ...
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
+class CounterAgency(AgencyInfo, Protocol):
+    """What a mall needs to know of an agency, beyond what every service does."""
 
     @property
     def kind(self) -> AgencyKind | None: ...
 
     @property
     def status(self) -> AgencyStatus: ...
-
-    @property
-    def is_active(self) -> bool: ...
 
     def offers(self, service_code: str) -> bool: ...
 

@@ -17,7 +17,6 @@ from typing import Any, TypedDict
 from pydantic import BaseModel
 
 from services.mou.parties import (
-    AgencyInfo,
     Party,
     WorkingTeamMember,
     ensure_not_on_team,
@@ -26,7 +25,7 @@ from services.mou.parties import (
     resolve_parties,
 )
 from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, Changes, new_timestamps
+from shared.domain import AgencyInfo, Aggregate, Changes, new_timestamps
 from shared.errors import Conflict, InvalidTransition, RuleViolated
 from shared.events.catalogue import (
     AgencyRef,

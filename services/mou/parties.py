@@ -1,37 +1,22 @@
 """The parties to an MoU and its working team: who they are and whether they may join.
 
 What an MoU knows of agencies comes from the service's projection of ``agency.*`` events; the
-rules take it as ``AgencyInfo`` values so that they stay free of storage.
+rules take it as ``shared.domain.AgencyInfo`` values so that they stay free of storage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
 
 from shared.clock import UtcDateTime
+from shared.domain import AgencyInfo
 from shared.errors import Conflict, RuleViolated
 from shared.events.catalogue import AgencyRef, SignedParty, TeamMember
 
 MIN_PARTIES = 2
-
-
-class AgencyInfo(Protocol):
-    """What an MoU needs to know of an agency (``KnownAgency`` of the projection fits)."""
-
-    @property
-    def agency_id(self) -> str: ...
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def is_active(self) -> bool: ...
 
 
 class Party(BaseModel):

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from shared.events.catalogue import (
+    EVENT_TYPES,
     AgencyDeactivated,
+    AgencyEventData,
     AgencyKind,
-    AgencyRegistered,
+    AgencyRef,
     AgencyService,
-    AgencyServiceAdded,
-    AgencyServiceRemoved,
     AgencyStatus,
-    AgencyUpdated,
-    data_model_for,
 )
 from shared.events.envelope import CloudEvent
 from shared.messaging.consumer import EventHandler
@@ -31,13 +27,10 @@ AGENCY_BINDINGS = ("agency.#",)
 """What a queue feeding the directory binds to."""
 
 
-class KnownAgency(BaseModel):
+class KnownAgency(AgencyRef):
     """An agency as another service sees it."""
 
-    agency_id: str
     version: int
-    code: str
-    name: str
     acronym: str | None = None
     kind: AgencyKind | None = None
     services: list[AgencyService] = []
@@ -51,13 +44,8 @@ class KnownAgency(BaseModel):
         return any(s.code == service_code for s in self.services)
 
 
-_FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    AgencyRegistered.type: ("code", "name", "acronym", "kind", "services", "status"),
-    AgencyUpdated.type: ("code", "name", "acronym", "kind"),
-    AgencyServiceAdded.type: ("code", "name", "services"),
-    AgencyServiceRemoved.type: ("code", "name", "services"),
-    AgencyDeactivated.type: ("code", "name"),
-}
+_KEPT = frozenset(KnownAgency.model_fields) - {"agency_id"}
+"""What the directory keeps of an agency event: each field the event's model declares."""
 
 
 class AgencyDirectory:
@@ -80,14 +68,13 @@ class AgencyDirectory:
 
     async def apply(self, event: CloudEvent) -> None:
         """Fold one ``agency.*`` event into the directory (idempotent, never goes back)."""
-        fields = _FIELDS_BY_TYPE.get(event.type)
-        if fields is None:
+        model = EVENT_TYPES.get(event.type)
+        if model is None or not issubclass(model, AgencyEventData):
             return
-        data = data_model_for(event.type).model_validate(event.data).model_dump(mode="json")
-        state: dict[str, Any] = {f: data[f] for f in fields if f in data}
-        if event.type == AgencyDeactivated.type:
+        data = model.model_validate(event.data).model_dump(mode="json")
+        state: dict[str, Any] = {f: data[f] for f in _KEPT & model.model_fields.keys()}
+        if model is AgencyDeactivated:
             state["status"] = "inactive"
-        state["version"] = data["version"]
         await upsert_if_newer(self._collection, data["agency_id"], state)
 
     async def get(self, agency_id: str) -> KnownAgency | None:
