@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from shared.clock import UtcDateTime, utcnow
+from shared.clock import UtcDateTime, new_id, utcnow
 from shared.errors import PreconditionFailed
 from shared.events.catalogue import EventData
 
@@ -39,6 +39,12 @@ class Aggregate(BaseModel):
 
     _events: list[RecordedEvent] = PrivateAttr(default_factory=list)
     _loaded_version: int | None = PrivateAttr(default=None)
+
+    @classmethod
+    def new(cls, id_prefix: str, **state: Any) -> Self:
+        """A new aggregate in ``state``: a fresh id starting ``id_prefix``, version 1, created
+        (and last changed) now."""
+        return cls(id=new_id(id_prefix), **state, **new_timestamps())
 
     def record(self, data: EventData, at: datetime | None = None) -> None:
         """Record the event ``data`` is of (its class names the type); its ``version`` must be

@@ -14,8 +14,8 @@ from shared.agency_rules import (
     SERVICE_CODE_PATTERN,
     AgencyKind,
 )
-from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, Changes, new_timestamps
+from shared.clock import UtcDateTime, utcnow
+from shared.domain import Aggregate, Changes
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     MAX_SERVICES,
@@ -111,15 +111,14 @@ class Agency(AgencyState, Aggregate):
                     f"service {service.code} is listed twice", field=f"services.{i}.code"
                 )
             seen.add(service.code)
-        agency = cls(
-            id=new_id("agc"),
+        agency = cls.new(
+            "agc",
             code=code,
             name=name,
             acronym=acronym,
             kind=kind,
             contact=contact,
             services=offered,
-            **new_timestamps(),
         )
         agency.record(AgencyRegistered(**agency._described(), services=offered, status="active"))
         return agency

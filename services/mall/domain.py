@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from services.mall.regions import region_of
 from shared.agency_rules import LOCAL_GOVERNMENT, AgencyKind
-from shared.clock import UtcDateTime, ensure_utc, new_id, utcnow
-from shared.domain import AgencyInfo, Aggregate, new_timestamps
+from shared.clock import UtcDateTime, ensure_utc, utcnow
+from shared.domain import AgencyInfo, Aggregate
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     AgencyStatus,
@@ -144,13 +144,7 @@ class Mall(MallState, Aggregate):
             regency_name=regency_name,
             province_name_given=province_name,
         )
-        mall = cls(
-            id=new_id("mall"),
-            name=name.strip(),
-            region=region,
-            address=address,
-            **new_timestamps(),
-        )
+        mall = cls.new("mall", name=name.strip(), region=region, address=address)
         mall.record(MallPlanned(**mall._about(), address=address, status="planned"))
         return mall
 

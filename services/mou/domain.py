@@ -24,8 +24,8 @@ from services.mou.parties import (
     required_text,
     resolve_parties,
 )
-from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import AgencyInfo, Aggregate, Changes, new_timestamps
+from shared.clock import UtcDateTime, utcnow
+from shared.domain import AgencyInfo, Aggregate, Changes
 from shared.errors import Conflict, InvalidTransition, RuleViolated
 from shared.events.catalogue import (
     AgencyRef,
@@ -116,14 +116,13 @@ class Mou(MouState, Aggregate):
             number = required_text(number, "number")
         resolved = resolve_parties(parties, agencies)
         _check_term(valid_from, valid_until)
-        mou = cls(
-            id=new_id("mou"),
+        mou = cls.new(
+            "mou",
             number=number,
             title=title,
             parties=resolved,
             valid_from=valid_from,
             valid_until=valid_until,
-            **new_timestamps(),
         )
         mou.record(
             MouDrafted(
