@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 
 from services.mou.commands import (
     AppointTeamMember,
     DraftMou,
+    MouChange,
     ReviseMou,
     ScheduleSigning,
     SignMou,
@@ -62,28 +64,29 @@ async def schedule_signing(command: ScheduleSigning, mous: MouRepository) -> Mou
     )
 
 
-async def sign_mou(command: SignMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
-    agency = await agencies.get(command.agency_id)
-    signature = command.arguments("mou_id")
-    return await change(
-        mous,
-        command.mou_id,
-        command.expected_version,
-        lambda mou: mou.sign(**signature, agency=agency),
-    )
+PARTY_ACTS: dict[type[MouChange], Callable[..., object]] = {
+    SignMou: Mou.sign,
+    AppointTeamMember: Mou.appoint_team_member,
+}
+"""The commands a party gives: the domain method each calls, with the command's fields."""
 
 
-async def appoint_team_member(
-    command: AppointTeamMember, mous: MouRepository, agencies: AgencyDirectory
+async def act_as_party(
+    command: SignMou | AppointTeamMember, mous: MouRepository, agencies: AgencyDirectory
 ) -> Mou:
+    """A party signs or appoints a team member, checked against what is known of its agency."""
     agency = await agencies.get(command.agency_id)
-    member = command.arguments("mou_id")
+    act = PARTY_ACTS[type(command)]
+    fields = command.arguments("mou_id")
     return await change(
         mous,
         command.mou_id,
         command.expected_version,
-        lambda mou: mou.appoint_team_member(**member, agency=agency),
+        lambda mou: act(mou, **fields, agency=agency),
     )
+
+
+sign_mou = appoint_team_member = act_as_party
 
 
 async def terminate_mou(command: TerminateMou, mous: MouRepository) -> Mou:

@@ -54,9 +54,7 @@ class Party(BaseModel):
     def signed(self) -> SignedParty:
         assert self.signed_at is not None
         return SignedParty(
-            agency_id=self.agency_id,
-            code=self.code,
-            name=self.name,
+            **self.ref().model_dump(),
             signatory_name=self.signatory_name or "",
             signatory_title=self.signatory_title or "",
             signed_at=self.signed_at,
@@ -74,13 +72,8 @@ class WorkingTeamMember(BaseModel):
     appointed_at: UtcDateTime
 
     def as_event_member(self) -> TeamMember:
-        return TeamMember(
-            agency_id=self.agency_id,
-            agency_code=self.agency_code,
-            agency_name=self.agency_name,
-            name=self.name,
-            role=self.role,
-        )
+        """The member as events name it: all but when it was appointed."""
+        return TeamMember.model_validate(self, from_attributes=True)
 
 
 def required_text(value: Any, field: str) -> str:
