@@ -19,8 +19,8 @@ from shared.events.catalogue import (
 )
 from shared.events.envelope import CloudEvent
 from shared.messaging.consumer import EventHandler
-from shared.projections.versioned import upsert_if_newer
-from shared.storage import ASCENDING, Database
+from shared.projections.versioned import VersionedProjection
+from shared.storage import ASCENDING
 
 COLLECTION = "known_agencies"
 AGENCY_BINDINGS = ("agency.#",)
@@ -48,16 +48,12 @@ _KEPT = frozenset(KnownAgency.model_fields) - {"agency_id"}
 """What the directory keeps of an agency event: each field the event's model declares."""
 
 
-class AgencyDirectory:
-    """The agencies a service has heard of, kept in its own database.
+class AgencyDirectory(VersionedProjection[KnownAgency]):
+    """The agencies a service has heard of, kept in its own database."""
 
-    Args:
-        db: the owning service's database.
-        collection: where the projection lives.
-    """
-
-    def __init__(self, db: Database, collection: str = COLLECTION) -> None:
-        self._collection = db[collection]
+    default_collection = COLLECTION
+    record_model = KnownAgency
+    id_field = "agency_id"
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("code", ASCENDING)])
@@ -75,18 +71,8 @@ class AgencyDirectory:
         state: dict[str, Any] = {f: data[f] for f in _KEPT & model.model_fields.keys()}
         if model is AgencyDeactivated:
             state["status"] = "inactive"
-        await upsert_if_newer(self._collection, data["agency_id"], state)
-
-    async def get(self, agency_id: str) -> KnownAgency | None:
-        document = await self._collection.find_one({"_id": agency_id})
-        if document is None:
-            return None
-        return KnownAgency.model_validate({**document, "agency_id": document["_id"]})
+        await self._store(data["agency_id"], state)
 
     async def get_many(self, agency_ids: list[str]) -> dict[str, KnownAgency]:
-        found: dict[str, KnownAgency] = {}
-        async for document in self._collection.find({"_id": {"$in": agency_ids}}):
-            found[document["_id"]] = KnownAgency.model_validate(
-                {**document, "agency_id": document["_id"]}
-            )
-        return found
+        cursor = self._collection.find({"_id": {"$in": agency_ids}})
+        return {document["_id"]: self._record(document) async for document in cursor}
