@@ -1,25 +1,15 @@
 """The handlers of commands: load, call the domain, save (state and events together).
 
-A command on an existing agency is one line of ``DOMAIN_CALLS``.
+A command on an existing agency says itself which domain call it is (``AgencyChange.apply``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from services.agency.commands import (
-    AddService,
-    AgencyChange,
-    DeactivateAgency,
-    RegisterAgency,
-    RemoveService,
-    UpdateAgency,
-)
+from services.agency.commands import AgencyChange, RegisterAgency
 from services.agency.domain import Agency
 from services.agency.repository import AgencyRepository
+from shared.bus import apply_change
 from shared.errors import Conflict
-from shared.unit_of_work import change
 
 
 async def register_agency(command: RegisterAgency, agencies: AgencyRepository) -> Agency:
@@ -30,21 +20,9 @@ async def register_agency(command: RegisterAgency, agencies: AgencyRepository) -
     return agency
 
 
-DOMAIN_CALLS: dict[type[AgencyChange], Callable[[Agency, Any], object]] = {
-    UpdateAgency: lambda agency, command: agency.update(command.changes),
-    AddService: lambda agency, command: agency.add_service(command.service),
-    RemoveService: lambda agency, command: agency.remove_service(command.service_code),
-    DeactivateAgency: lambda agency, command: agency.deactivate(command.reason),
-}
-"""The commands on an existing agency: the domain method each one calls."""
-
-
 async def change_agency(command: AgencyChange, agencies: AgencyRepository) -> Agency:
-    """Any command of ``DOMAIN_CALLS``: load the agency, call the domain, save."""
-    call = DOMAIN_CALLS[type(command)]
-    return await change(
-        agencies, command.agency_id, command.expected_version, lambda agency: call(agency, command)
-    )
+    """A command on an existing agency: its domain call (``apply``), saved if it changed."""
+    return await apply_change(agencies, command)
 
 
 update_agency = add_service = remove_service = deactivate_agency = change_agency

@@ -1,31 +1,21 @@
 """The handlers of commands: load, call the domain, save (state and events together).
 
-A command that needs nothing but the mall is one line of ``DOMAIN_CALLS``.
+A command on the mall alone says itself which domain call it is (``MallChange.apply``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
-from services.mall.commands import (
-    CloseCounter,
-    CloseMall,
-    InaugurateMall,
-    MallChange,
-    OpenCounter,
-    OpenMall,
-    PlanMall,
-    ScheduleInauguration,
-)
+from services.mall.commands import MallChange, OpenCounter, PlanMall
 from services.mall.domain import Mall, needs_mou
 from services.mall.projections import MouRegister
 from services.mall.repository import MallRepository
+from shared.bus import apply_change
 from shared.errors import Conflict, RuleViolated
 from shared.logging import get_logger
 from shared.projections.agencies import AgencyDirectory
-from shared.unit_of_work import change, load_for_change, retry_on_conflict
+from shared.unit_of_work import load_for_change, retry_on_conflict
 
 log = get_logger(__name__)
 
@@ -47,22 +37,9 @@ async def plan_mall(command: PlanMall, malls: MallRepository) -> Mall:
     return mall
 
 
-DOMAIN_CALLS: dict[type[MallChange], Callable[[Mall, Any], object]] = {
-    OpenMall: lambda mall, command: mall.open(command.opened_at),
-    ScheduleInauguration: lambda mall, command: mall.schedule_inauguration(command.scheduled_for),
-    InaugurateMall: lambda mall, cmd: mall.inaugurate(cmd.inaugurated_by, cmd.inaugurated_at),
-    CloseMall: lambda mall, command: mall.close(command.reason),
-    CloseCounter: lambda mall, command: mall.close_counter(command.agency_id),
-}
-"""The commands that need nothing but the mall: the domain method each one calls."""
-
-
 async def change_mall(command: MallChange, malls: MallRepository) -> Mall:
-    """Any command of ``DOMAIN_CALLS``: load the mall, call the domain, save."""
-    call = DOMAIN_CALLS[type(command)]
-    return await change(
-        malls, command.mall_id, command.expected_version, lambda mall: call(mall, command)
-    )
+    """A command on the mall alone: its domain call (``apply``), saved if it changed."""
+    return await apply_change(malls, command)
 
 
 open_mall = schedule_inauguration = inaugurate_mall = close_mall = close_counter = change_mall

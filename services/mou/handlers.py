@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 
-from services.mou.commands import (
-    AppointTeamMember,
-    DraftMou,
-    MouChange,
-    ReviseMou,
-    ScheduleSigning,
-    SignMou,
-    TerminateMou,
-)
+from services.mou.commands import DraftMou, MouChange, PartyAct, ReviseMou
 from services.mou.domain import Mou
 from services.mou.repository import MouRepository
+from shared.bus import apply_change
 from shared.clock import utcnow
 from shared.errors import Conflict
 from shared.logging import get_logger
@@ -55,44 +47,23 @@ async def revise_mou(command: ReviseMou, mous: MouRepository, agencies: AgencyDi
     return mou
 
 
-async def schedule_signing(command: ScheduleSigning, mous: MouRepository) -> Mou:
-    return await change(
-        mous,
-        command.mou_id,
-        command.expected_version,
-        lambda mou: mou.schedule_signing(command.signing_at),
-    )
+async def change_mou(command: MouChange, mous: MouRepository) -> Mou:
+    """A command on the MoU alone: its domain call (``apply``), saved if it changed."""
+    return await apply_change(mous, command)
 
 
-PARTY_ACTS: dict[type[MouChange], Callable[..., object]] = {
-    SignMou: Mou.sign,
-    AppointTeamMember: Mou.appoint_team_member,
-}
-"""The commands a party gives: the domain method each calls, with the command's fields."""
+schedule_signing = terminate_mou = change_mou
 
 
-async def act_as_party(
-    command: SignMou | AppointTeamMember, mous: MouRepository, agencies: AgencyDirectory
-) -> Mou:
-    """A party signs or appoints a team member, checked against what is known of its agency."""
+async def act_as_party(command: PartyAct, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
+    """A party's command: its domain call, with what is known of the party's agency now."""
     agency = await agencies.get(command.agency_id)
-    act = PARTY_ACTS[type(command)]
-    fields = command.arguments("mou_id")
     return await change(
-        mous,
-        command.mou_id,
-        command.expected_version,
-        lambda mou: act(mou, **fields, agency=agency),
+        mous, command.mou_id, command.expected_version, lambda mou: command.apply(mou, agency)
     )
 
 
 sign_mou = appoint_team_member = act_as_party
-
-
-async def terminate_mou(command: TerminateMou, mous: MouRepository) -> Mou:
-    return await change(
-        mous, command.mou_id, command.expected_version, lambda mou: mou.terminate(command.reason)
-    )
 
 
 async def expire_due_mous(
