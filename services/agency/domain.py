@@ -182,7 +182,7 @@ class Agency(AgencyState, Aggregate):
 
     def _about(self) -> _About:
         """What every agency event says of it: id, new version, code and name."""
-        return {"agency_id": self.id, "version": self.version, "code": self.code, "name": self.name}
+        return _About(agency_id=self.id, version=self.version, code=self.code, name=self.name)
 
     def _described(self) -> _Described:
         """What ``agency.registered`` and ``agency.updated`` say of it."""

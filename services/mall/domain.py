@@ -328,12 +328,7 @@ class Mall(MallState, Aggregate):
 
     def _about(self) -> _About:
         """What every mall event says of the mall: id, new version, name and region."""
-        return {
-            "mall_id": self.id,
-            "version": self.version,
-            "name": self.name,
-            "region": self.region,
-        }
+        return _About(mall_id=self.id, version=self.version, name=self.name, region=self.region)
 
     def _about_counter(self, counter: MallCounter) -> _AboutCounter:
         """What every event about a counter says: the mall's, and the counter's agency."""

@@ -336,12 +336,7 @@ class Mou(MouState, Aggregate):
 
     def _about(self) -> _About:
         """What every MoU event says of it: id, new version, number and title."""
-        return {
-            "mou_id": self.id,
-            "version": self.version,
-            "number": self.number,
-            "title": self.title,
-        }
+        return _About(mou_id=self.id, version=self.version, number=self.number, title=self.title)
 
     def _with_parties(self) -> _WithParties:
         """What the events listing the parties say (none of them needs to have signed)."""
