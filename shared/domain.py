@@ -106,6 +106,16 @@ class Changes(BaseModel):
         return name in self.model_fields_set
 
 
+class Filter(BaseModel):
+    """What a listing can be narrowed by: a field left None (or empty) narrows nothing."""
+
+    def equal_at(self, **paths: str) -> dict[str, Any]:
+        """The query that each field named, where set, equals its value at the document path
+        given for it, e.g. ``equal_at(status="status", province_code="region.province_code")``.
+        """
+        return {path: getattr(self, field) for field, path in paths.items() if getattr(self, field)}
+
+
 class AgencyInfo(Protocol):
     """What a service's rules need to know of an agency, whoever else owns it.
 

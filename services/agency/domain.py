@@ -15,7 +15,7 @@ from shared.agency_rules import (
     AgencyKind,
 )
 from shared.clock import UtcDateTime, utcnow
-from shared.domain import Aggregate, Changes
+from shared.domain import Aggregate, Changes, Filter
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     MAX_SERVICES,
@@ -200,7 +200,7 @@ class Agency(AgencyState, Aggregate):
             )
 
 
-class AgencyFilter(BaseModel):
+class AgencyFilter(Filter):
     """What ``GET /agencies`` can filter on."""
 
     kind: AgencyKind | None = None

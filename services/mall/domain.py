@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from services.mall.regions import region_of
 from shared.agency_rules import LOCAL_GOVERNMENT, AgencyKind
 from shared.clock import UtcDateTime, ensure_utc, utcnow
-from shared.domain import AgencyInfo, Aggregate
+from shared.domain import AgencyInfo, Aggregate, Filter
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     AgencyStatus,
@@ -340,7 +340,7 @@ class Mall(MallState, Aggregate):
         }
 
 
-class MallFilter(BaseModel):
+class MallFilter(Filter):
     """What ``GET /malls`` can filter on."""
 
     status: MallStatus | None = None

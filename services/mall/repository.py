@@ -17,7 +17,7 @@ from services.mall.regions import PROVINCES
 from services.mall.stats import DatedMall, ProvinceCoverage, coverage
 from shared.outbox import AggregateStore
 from shared.pagination import Page, PageRequest, fetch_page
-from shared.repository import Repository, from_document
+from shared.repository import Repository
 from shared.storage import ASCENDING
 
 COLLECTION = "malls"
@@ -86,14 +86,12 @@ class MallRepository(Repository[Mall]):
         return [document["_id"] async for document in cursor]
 
     async def list(self, filters: MallFilter, page: PageRequest) -> Page[Mall]:
-        query: dict[str, Any] = {}
-        if filters.status:
-            query["status"] = filters.status
-        if filters.province_code:
-            query["region.province_code"] = filters.province_code
-        if filters.regency_code:
-            query["region.regency_code"] = filters.regency_code
-        return await fetch_page(self.collection, query, page, lambda doc: from_document(Mall, doc))
+        query = filters.equal_at(
+            status="status",
+            province_code="region.province_code",
+            regency_code="region.regency_code",
+        )
+        return await fetch_page(self.collection, query, page, self._from_document)
 
     async def stats(self) -> MallStats:
         """Counts by status and province, and the counters and agencies in malls not closed."""

@@ -25,7 +25,7 @@ from services.mou.parties import (
     resolve_parties,
 )
 from shared.clock import UtcDateTime, utcnow
-from shared.domain import AgencyInfo, Aggregate, Changes
+from shared.domain import AgencyInfo, Aggregate, Changes, Filter
 from shared.errors import Conflict, InvalidTransition, RuleViolated
 from shared.events.catalogue import (
     AgencyRef,
@@ -360,7 +360,7 @@ class Mou(MouState, Aggregate):
             )
 
 
-class MouFilter(BaseModel):
+class MouFilter(Filter):
     """What ``GET /mous`` can filter on."""
 
     status: MouStatus | None = None

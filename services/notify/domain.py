@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from services.notify.signing import new_secret
 from shared.clock import UtcDateTime, utcnow
-from shared.domain import Aggregate, Changes
+from shared.domain import Aggregate, Changes, Filter
 from shared.errors import InvalidTransition, RuleViolated
 from shared.events.patterns import is_valid_pattern, matches_any
 
@@ -232,7 +232,7 @@ class Subscription(Aggregate):
             )
 
 
-class SubscriptionFilter(BaseModel):
+class SubscriptionFilter(Filter):
     """What ``GET /subscriptions`` can filter on."""
 
     status: SubscriptionStatus | None = None
