@@ -7,14 +7,17 @@ version with ``If-Match``, the bus runs the handler again on the fresh state.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from shared.unit_of_work import DEFAULT_ATTEMPTS, retry_on_conflict
+from shared.domain import Aggregate
+from shared.unit_of_work import DEFAULT_ATTEMPTS, Store, change, retry_on_conflict
 
 R = TypeVar("R")
+A = TypeVar("A", bound=Aggregate)
 Handler = Callable[[Any], Awaitable[Any]]
 
 
@@ -27,6 +30,36 @@ class Command(BaseModel, Generic[R]):
 
     expected_version: int | frozenset[int] | None = None
     """The version(s) ``If-Match`` named; None to take whatever is current."""
+
+    def arguments(self, *leave_out: str) -> dict[str, Any]:
+        """The fields the command gives, as keyword arguments of the domain call it stands for.
+
+        Nested models stay models; ``expected_version`` (for the handler, not the domain) and
+        the fields ``leave_out`` names (the aggregate's id, say) are left out.
+        """
+        skipped = {"expected_version", *leave_out}
+        return {
+            name: getattr(self, name) for name in type(self).model_fields if name not in skipped
+        }
+
+
+class Change(Command[R]):
+    """A command on one existing aggregate: ``apply`` is the domain call it stands for."""
+
+    @property
+    @abstractmethod
+    def aggregate_id(self) -> str:
+        """The id of the aggregate it changes."""
+
+    @abstractmethod
+    def apply(self, aggregate: R) -> None:
+        """Call the domain: the one change the command asks of ``aggregate``."""
+
+
+async def apply_change(store: Store[A], command: Change[A]) -> A:
+    """The handler of a ``Change``: load the aggregate, check the version the command pinned,
+    ``apply`` it and save what changed (see ``shared.unit_of_work.change``)."""
+    return await change(store, command.aggregate_id, command.expected_version, command.apply)
 
 
 class CommandBus:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from shared.clock import UtcDateTime, utcnow
+from shared.clock import UtcDateTime, new_id, utcnow
 from shared.errors import PreconditionFailed
 from shared.events.catalogue import EventData
 
@@ -40,10 +40,17 @@ class Aggregate(BaseModel):
     _events: list[RecordedEvent] = PrivateAttr(default_factory=list)
     _loaded_version: int | None = PrivateAttr(default=None)
 
+    @classmethod
+    def new(cls, id_prefix: str, **state: Any) -> Self:
+        """A new aggregate in ``state``: a fresh id starting ``id_prefix``, version 1, created
+        (and last changed) now."""
+        return cls(id=new_id(id_prefix), **state, **new_timestamps())
+
     def record(self, data: EventData, at: datetime | None = None) -> None:
         """Record the event ``data`` is of (its class names the type); its ``version`` must be
-        the aggregate's new one."""
-        self._events.append(RecordedEvent(data.type, data, at or utcnow()))
+        the aggregate's new one. It happened ``at``, by default when the aggregate last
+        changed (``next_version``, or its creation)."""
+        self._events.append(RecordedEvent(data.type, data, at or self.updated_at))
 
     def next_version(self, at: datetime | None = None) -> int:
         """Move to the next version (once per command) and return it."""
@@ -97,6 +104,36 @@ class Changes(BaseModel):
     def has(self, name: str) -> bool:
         """Whether ``name`` was given (possibly as None)."""
         return name in self.model_fields_set
+
+
+class Filter(BaseModel):
+    """What a listing can be narrowed by: a field left None (or empty) narrows nothing."""
+
+    def equal_at(self, **paths: str) -> dict[str, Any]:
+        """The query that each field named, where set, equals its value at the document path
+        given for it, e.g. ``equal_at(status="status", province_code="region.province_code")``.
+        """
+        return {path: getattr(self, field) for field, path in paths.items() if getattr(self, field)}
+
+
+class AgencyInfo(Protocol):
+    """What a service's rules need to know of an agency, whoever else owns it.
+
+    The services learn agencies from ``agency.*`` events; their rules take them as values of
+    this shape (``KnownAgency`` of the projection fits) so that they stay free of storage.
+    """
+
+    @property
+    def agency_id(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def is_active(self) -> bool: ...
 
 
 def new_timestamps() -> dict[str, datetime]:

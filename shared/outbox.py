@@ -52,20 +52,33 @@ class AggregateStore:
         collection: the aggregate's collection; documents keep ``_id`` and ``version``.
         on_commit: called with the collection and the aggregate's id after every write that
             added events (wakes the relay, which then looks at that aggregate first).
+        derive: fields computed from each state written, stored beside it (see ``deriving``).
     """
 
     def __init__(
         self,
         collection: Collection,
         on_commit: Callable[[Collection, str], None] | None = None,
+        derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.collection = collection
         self._on_commit = on_commit
+        self._derive = derive or (lambda state: {})
+
+    def deriving(self, derive: Callable[[dict[str, Any]], dict[str, Any]]) -> AggregateStore:
+        """This store, also writing with each state the fields ``derive`` computes from it
+        (a key a unique index needs, say), in the same atomic write."""
+        return AggregateStore(self.collection, self._on_commit, derive)
 
     async def insert(self, document: dict[str, Any], events: Sequence[CloudEvent]) -> None:
         """Store a new aggregate with its first events; DuplicateKeyError on a clash."""
         await self.collection.insert_one(
-            {**document, PENDING: [e.to_wire_dict() for e in events], PUBLISHED: []}
+            {
+                **document,
+                **self._derive(document),
+                PENDING: [e.to_wire_dict() for e in events],
+                PUBLISHED: [],
+            }
         )
         self._committed(document["_id"], events)
 
@@ -82,7 +95,7 @@ class AggregateStore:
         Raises ``ConcurrentModification`` when another writer got there first: nothing is
         written then, neither state nor events.
         """
-        update: dict[str, Any] = {"$set": state}
+        update: dict[str, Any] = {"$set": {**state, **self._derive(state)}}
         if events:
             update["$push"] = {PENDING: {"$each": [e.to_wire_dict() for e in events]}}
         result = await self.collection.update_one(

@@ -6,7 +6,7 @@ Each command names what its handler returns: ``Command[Agency]`` answers with th
 from __future__ import annotations
 
 from services.agency.domain import Agency, AgencyChanges
-from shared.bus import Command
+from shared.bus import Change, Command
 from shared.events.catalogue import AgencyKind, AgencyService, Contact
 
 
@@ -19,21 +19,39 @@ class RegisterAgency(Command[Agency]):
     services: list[AgencyService] = []
 
 
-class UpdateAgency(Command[Agency]):
+class AgencyChange(Change[Agency]):
+    """A command on one existing agency, which it names; ``apply`` calls the domain."""
+
     agency_id: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.agency_id
+
+
+class UpdateAgency(AgencyChange):
     changes: AgencyChanges
 
+    def apply(self, agency: Agency) -> None:
+        agency.update(self.changes)
 
-class AddService(Command[Agency]):
-    agency_id: str
+
+class AddService(AgencyChange):
     service: AgencyService
 
+    def apply(self, agency: Agency) -> None:
+        agency.add_service(self.service)
 
-class RemoveService(Command[Agency]):
-    agency_id: str
+
+class RemoveService(AgencyChange):
     service_code: str
 
+    def apply(self, agency: Agency) -> None:
+        agency.remove_service(self.service_code)
 
-class DeactivateAgency(Command[Agency]):
-    agency_id: str
+
+class DeactivateAgency(AgencyChange):
     reason: str | None = None
+
+    def apply(self, agency: Agency) -> None:
+        agency.deactivate(self.reason)

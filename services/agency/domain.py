@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TypedDict
 
 from pydantic import BaseModel
 
@@ -13,8 +14,8 @@ from shared.agency_rules import (
     SERVICE_CODE_PATTERN,
     AgencyKind,
 )
-from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, Changes, new_timestamps
+from shared.clock import UtcDateTime, utcnow
+from shared.domain import Aggregate, Changes, Filter
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     MAX_SERVICES,
@@ -49,6 +50,19 @@ def check_service_code(code: str, field: str) -> None:
         )
 
 
+class _About(TypedDict):
+    agency_id: str
+    version: int
+    code: str
+    name: str
+
+
+class _Described(_About):
+    acronym: str | None
+    kind: AgencyKind
+    contact: Contact | None
+
+
 class AgencyChanges(Changes):
     """What ``Agency.update`` may change; only the fields given change."""
 
@@ -58,8 +72,8 @@ class AgencyChanges(Changes):
     contact: Contact | None = None
 
 
-class Agency(Aggregate):
-    """A ministry, agency, SOE, public body or local government taking part in the programme."""
+class AgencyState(BaseModel):
+    """What an agency is, all of it public: the aggregate keeps it, ``views.Agency`` shows it."""
 
     code: str
     name: str
@@ -70,6 +84,10 @@ class Agency(Aggregate):
     status: AgencyStatus = "active"
     deactivated_at: UtcDateTime | None = None
     deactivation_reason: str | None = None
+
+
+class Agency(AgencyState, Aggregate):
+    """A ministry, agency, SOE, public body or local government taking part in the programme."""
 
     @classmethod
     def register(
@@ -93,30 +111,16 @@ class Agency(Aggregate):
                     f"service {service.code} is listed twice", field=f"services.{i}.code"
                 )
             seen.add(service.code)
-        agency = cls(
-            id=new_id("agc"),
+        agency = cls.new(
+            "agc",
             code=code,
             name=name,
             acronym=acronym,
             kind=kind,
             contact=contact,
             services=offered,
-            **new_timestamps(),
         )
-        agency.record(
-            AgencyRegistered(
-                agency_id=agency.id,
-                version=agency.version,
-                code=code,
-                name=name,
-                acronym=acronym,
-                kind=kind,
-                contact=contact,
-                services=offered,
-                status="active",
-            ),
-            at=agency.created_at,
-        )
+        agency.record(AgencyRegistered(**agency._described(), services=offered, status="active"))
         return agency
 
     @property
@@ -140,19 +144,7 @@ class Agency(Aggregate):
         if not changed:
             return []
         self.next_version()
-        self.record(
-            AgencyUpdated(
-                agency_id=self.id,
-                version=self.version,
-                code=self.code,
-                name=self.name,
-                acronym=self.acronym,
-                kind=self.kind,
-                contact=self.contact,
-                changed=changed,
-            ),
-            at=self.updated_at,
-        )
+        self.record(AgencyUpdated(**self._described(), changed=changed))
         return changed
 
     def add_service(self, service: AgencyService) -> None:
@@ -168,17 +160,7 @@ class Agency(Aggregate):
             raise Conflict(f"{self.code} already offers {MAX_SERVICES} services, the most allowed")
         self.services = [*self.services, service]
         self.next_version()
-        self.record(
-            AgencyServiceAdded(
-                agency_id=self.id,
-                version=self.version,
-                code=self.code,
-                name=self.name,
-                service=service,
-                services=self.services,
-            ),
-            at=self.updated_at,
-        )
+        self.record(AgencyServiceAdded(**self._about(), service=service, services=self.services))
 
     def remove_service(self, service_code: str) -> None:
         """Stop offering a service."""
@@ -187,17 +169,7 @@ class Agency(Aggregate):
             raise NotFound(f"{self.code} offers no service with code {service_code}")
         self.services = [s for s in self.services if s.code != service_code]
         self.next_version()
-        self.record(
-            AgencyServiceRemoved(
-                agency_id=self.id,
-                version=self.version,
-                code=self.code,
-                name=self.name,
-                service=service,
-                services=self.services,
-            ),
-            at=self.updated_at,
-        )
+        self.record(AgencyServiceRemoved(**self._about(), service=service, services=self.services))
 
     def deactivate(self, reason: str | None = None, at: datetime | None = None) -> None:
         """No new MoUs or counters from now on; what exists stays."""
@@ -206,16 +178,20 @@ class Agency(Aggregate):
         self.deactivated_at = at or utcnow()
         self.deactivation_reason = reason
         self.next_version(self.deactivated_at)
-        self.record(
-            AgencyDeactivated(
-                agency_id=self.id,
-                version=self.version,
-                code=self.code,
-                name=self.name,
-                reason=reason,
-            ),
-            at=self.updated_at,
-        )
+        self.record(AgencyDeactivated(**self._about(), reason=reason))
+
+    def _about(self) -> _About:
+        """What every agency event says of it: id, new version, code and name."""
+        return _About(agency_id=self.id, version=self.version, code=self.code, name=self.name)
+
+    def _described(self) -> _Described:
+        """What ``agency.registered`` and ``agency.updated`` say of it."""
+        return {
+            **self._about(),
+            "acronym": self.acronym,
+            "kind": self.kind,
+            "contact": self.contact,
+        }
 
     def _ensure_active(self, action: str) -> None:
         if not self.is_active:
@@ -224,7 +200,7 @@ class Agency(Aggregate):
             )
 
 
-class AgencyFilter(BaseModel):
+class AgencyFilter(Filter):
     """What ``GET /agencies`` can filter on."""
 
     kind: AgencyKind | None = None

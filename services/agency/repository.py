@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from services.agency.domain import Agency, AgencyFilter
 from shared.outbox import AggregateStore
 from shared.pagination import Page, PageRequest, fetch_page
-from shared.repository import Repository, from_document
+from shared.repository import Repository
 from shared.storage import ASCENDING
 
 COLLECTION = "agencies"
@@ -25,16 +24,10 @@ class AgencyRepository(Repository[Agency]):
         await self.collection.create_index([("kind", ASCENDING), ("status", ASCENDING)])
 
     async def list(self, filters: AgencyFilter, page: PageRequest) -> Page[Agency]:
-        query: dict[str, Any] = {}
-        if filters.kind:
-            query["kind"] = filters.kind
-        if filters.status:
-            query["status"] = filters.status
+        query = filters.equal_at(kind="kind", status="status")
         if filters.code:
             query["code"] = filters.code.upper()
         if filters.q:
             pattern = {"$regex": re.escape(filters.q), "$options": "i"}
             query["$or"] = [{"code": pattern}, {"name": pattern}, {"acronym": pattern}]
-        return await fetch_page(
-            self.collection, query, page, lambda doc: from_document(Agency, doc)
-        )
+        return await fetch_page(self.collection, query, page, self._from_document)

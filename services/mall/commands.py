@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.mall.domain import Mall
-from shared.bus import Command
+from shared.bus import Change, Command
 
 
 class PlanMall(Command[Mall]):
@@ -20,25 +20,43 @@ class PlanMall(Command[Mall]):
     address: str | None = None
 
 
-class OpenMall(Command[Mall]):
+class MallChange(Change[Mall]):
+    """A command on one existing mall, which it names; ``apply`` calls the domain."""
+
     mall_id: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.mall_id
+
+
+class OpenMall(MallChange):
     opened_at: datetime | None = None
 
+    def apply(self, mall: Mall) -> None:
+        mall.open(self.opened_at)
 
-class ScheduleInauguration(Command[Mall]):
-    mall_id: str
+
+class ScheduleInauguration(MallChange):
     scheduled_for: datetime
 
+    def apply(self, mall: Mall) -> None:
+        mall.schedule_inauguration(self.scheduled_for)
 
-class InaugurateMall(Command[Mall]):
-    mall_id: str
+
+class InaugurateMall(MallChange):
     inaugurated_by: str
     inaugurated_at: datetime | None = None
 
+    def apply(self, mall: Mall) -> None:
+        mall.inaugurate(self.inaugurated_by, self.inaugurated_at)
 
-class CloseMall(Command[Mall]):
-    mall_id: str
+
+class CloseMall(MallChange):
     reason: str | None = None
+
+    def apply(self, mall: Mall) -> None:
+        mall.close(self.reason)
 
 
 class OpenCounter(Command[Mall]):
@@ -48,6 +66,8 @@ class OpenCounter(Command[Mall]):
     opened_at: datetime | None = None
 
 
-class CloseCounter(Command[Mall]):
-    mall_id: str
+class CloseCounter(MallChange):
     agency_id: str
+
+    def apply(self, mall: Mall) -> None:
+        mall.close_counter(self.agency_id)

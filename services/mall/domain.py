@@ -14,13 +14,12 @@ from pydantic import BaseModel
 
 from services.mall.regions import region_of
 from shared.agency_rules import LOCAL_GOVERNMENT, AgencyKind
-from shared.clock import UtcDateTime, ensure_utc, new_id, utcnow
-from shared.domain import Aggregate, new_timestamps
+from shared.clock import UtcDateTime, ensure_utc, utcnow
+from shared.domain import AgencyInfo, Aggregate, Filter
 from shared.errors import Conflict, InvalidTransition, NotFound, RuleViolated
 from shared.events.catalogue import (
     AgencyStatus,
     Counter,
-    EventData,
     MallClosed,
     MallCounterClosed,
     MallCounterFlagged,
@@ -38,26 +37,14 @@ CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a "has happened" time may be, for clocks slightly ahead."""
 
 
-class CounterAgency(Protocol):
-    """What a mall needs to know of an agency (``KnownAgency`` of the projection fits)."""
-
-    @property
-    def agency_id(self) -> str: ...
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
+class CounterAgency(AgencyInfo, Protocol):
+    """What a mall needs to know of an agency, beyond what every service does."""
 
     @property
     def kind(self) -> AgencyKind | None: ...
 
     @property
     def status(self) -> AgencyStatus: ...
-
-    @property
-    def is_active(self) -> bool: ...
 
     def offers(self, service_code: str) -> bool: ...
 
@@ -67,6 +54,12 @@ class _About(TypedDict):
     version: int
     name: str
     region: Region
+
+
+class _AboutCounter(_About):
+    agency_id: str
+    code: str
+    agency_name: str
 
 
 class MallCounter(Counter):
@@ -110,8 +103,8 @@ def _check_counter_services(agency: CounterAgency, services: list[str]) -> None:
         seen.add(code)
 
 
-class Mall(Aggregate):
-    """One Public Service Mall in a regency or city."""
+class MallState(BaseModel):
+    """What a mall is, all of it public: the aggregate keeps it, ``views.Mall`` shows it."""
 
     name: str
     region: Region
@@ -124,6 +117,10 @@ class Mall(Aggregate):
     closed_at: UtcDateTime | None = None
     closure_reason: str | None = None
     counters: list[MallCounter] = []
+
+
+class Mall(MallState, Aggregate):
+    """One Public Service Mall in a regency or city."""
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -147,17 +144,8 @@ class Mall(Aggregate):
             regency_name=regency_name,
             province_name_given=province_name,
         )
-        mall = cls(
-            id=new_id("mall"),
-            name=name.strip(),
-            region=region,
-            address=address,
-            **new_timestamps(),
-        )
-        mall.record(
-            MallPlanned(**mall._about(), address=address, status="planned"),
-            at=mall.created_at,
-        )
+        mall = cls.new("mall", name=name.strip(), region=region, address=address)
+        mall.record(MallPlanned(**mall._about(), address=address, status="planned"))
         return mall
 
     def open(self, opened_at: datetime | None = None) -> None:
@@ -170,7 +158,7 @@ class Mall(Aggregate):
         self.opened_at = _not_in_future(opened_at, "opened_at")
         self.status = "operating"
         self.next_version()
-        self._record(MallOpened(**self._about(), opened_at=self.opened_at))
+        self.record(MallOpened(**self._about(), opened_at=self.opened_at))
 
     def schedule_inauguration(self, scheduled_for: datetime) -> None:
         """Set (or move) the inauguration date; records ``mall.inauguration_scheduled``."""
@@ -182,7 +170,7 @@ class Mall(Aggregate):
             )
         self.inauguration_scheduled_for = ensure_utc(scheduled_for)
         self.next_version()
-        self._record(
+        self.record(
             MallInaugurationScheduled(
                 **self._about(), scheduled_for=self.inauguration_scheduled_for
             ),
@@ -217,7 +205,7 @@ class Mall(Aggregate):
             self.opened_at = at
         self.status = "inaugurated"
         self.next_version()
-        self._record(
+        self.record(
             MallInaugurated(**self._about(), inaugurated_at=at, inaugurated_by=self.inaugurated_by),
         )
 
@@ -232,7 +220,7 @@ class Mall(Aggregate):
         self.closure_reason = reason
         self.status = "closed"
         self.next_version()
-        self._record(MallClosed(**self._about(), closed_at=self.closed_at, reason=reason))
+        self.record(MallClosed(**self._about(), closed_at=self.closed_at, reason=reason))
 
     @property
     def is_closed(self) -> bool:
@@ -272,7 +260,7 @@ class Mall(Aggregate):
         )
         self.counters = [*self.counters, counter]
         self.next_version()
-        self._record(
+        self.record(
             MallCounterOpened(
                 **self._about(), counter=Counter.model_validate(counter.model_dump())
             ),
@@ -292,15 +280,7 @@ class Mall(Aggregate):
         at = _not_in_future(closed_at, "closed_at")
         self.counters = [c for c in self.counters if c.agency_id != agency_id]
         self.next_version()
-        self._record(
-            MallCounterClosed(
-                **self._about(),
-                agency_id=agency_id,
-                code=counter.code,
-                agency_name=counter.name,
-                closed_at=at,
-            ),
-        )
+        self.record(MallCounterClosed(**self._about_counter(counter), closed_at=at))
 
     def flag_counter(self, agency_id: str, flagged: bool, reason: str | None = None) -> bool:
         """Flag (or clear the flag of) an agency's open counter; records
@@ -313,15 +293,10 @@ class Mall(Aggregate):
         counter.flagged = flagged
         counter.flag_reason = reason if flagged else None
         self.next_version()
-        self._record(
+        self.record(
             MallCounterFlagged(
-                **self._about(),
-                agency_id=agency_id,
-                code=counter.code,
-                agency_name=counter.name,
-                flagged=flagged,
-                reason=counter.flag_reason,
-            ),
+                **self._about_counter(counter), flagged=flagged, reason=counter.flag_reason
+            )
         )
         return True
 
@@ -353,18 +328,19 @@ class Mall(Aggregate):
 
     def _about(self) -> _About:
         """What every mall event says of the mall: id, new version, name and region."""
+        return _About(mall_id=self.id, version=self.version, name=self.name, region=self.region)
+
+    def _about_counter(self, counter: MallCounter) -> _AboutCounter:
+        """What every event about a counter says: the mall's, and the counter's agency."""
         return {
-            "mall_id": self.id,
-            "version": self.version,
-            "name": self.name,
-            "region": self.region,
+            **self._about(),
+            "agency_id": counter.agency_id,
+            "code": counter.code,
+            "agency_name": counter.name,
         }
 
-    def _record(self, data: EventData) -> None:
-        self.record(data, at=self.updated_at)
 
-
-class MallFilter(BaseModel):
+class MallFilter(Filter):
     """What ``GET /malls`` can filter on."""
 
     status: MallStatus | None = None

@@ -1,25 +1,21 @@
-"""One handler per command: load, call the domain, save (state and events together)."""
+"""The handlers of commands: load, call the domain, save (state and events together).
+
+A command on the mall alone says itself which domain call it is (``MallChange.apply``).
+"""
 
 from __future__ import annotations
 
 from functools import partial
 
-from services.mall.commands import (
-    CloseCounter,
-    CloseMall,
-    InaugurateMall,
-    OpenCounter,
-    OpenMall,
-    PlanMall,
-    ScheduleInauguration,
-)
+from services.mall.commands import MallChange, OpenCounter, PlanMall
 from services.mall.domain import Mall, needs_mou
 from services.mall.projections import MouRegister
 from services.mall.repository import MallRepository
+from shared.bus import apply_change
 from shared.errors import Conflict, RuleViolated
 from shared.logging import get_logger
 from shared.projections.agencies import AgencyDirectory
-from shared.unit_of_work import retry_on_conflict
+from shared.unit_of_work import load_for_change, retry_on_conflict
 
 log = get_logger(__name__)
 
@@ -27,14 +23,7 @@ FLAG_ATTEMPTS = 5
 
 
 async def plan_mall(command: PlanMall, malls: MallRepository) -> Mall:
-    mall = Mall.plan(
-        name=command.name,
-        province_code=command.province_code,
-        regency_code=command.regency_code,
-        regency_name=command.regency_name,
-        province_name=command.province_name,
-        address=command.address,
-    )
+    mall = Mall.plan(**command.arguments())
     existing = await malls.active_in_regency(mall.region.regency_code)
     if existing is not None:
         raise Conflict(
@@ -48,36 +37,12 @@ async def plan_mall(command: PlanMall, malls: MallRepository) -> Mall:
     return mall
 
 
-async def open_mall(command: OpenMall, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.open(command.opened_at)
-    await malls.save(mall)
-    return mall
+async def change_mall(command: MallChange, malls: MallRepository) -> Mall:
+    """A command on the mall alone: its domain call (``apply``), saved if it changed."""
+    return await apply_change(malls, command)
 
 
-async def schedule_inauguration(command: ScheduleInauguration, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.schedule_inauguration(command.scheduled_for)
-    await malls.save(mall)
-    return mall
-
-
-async def inaugurate_mall(command: InaugurateMall, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.inaugurate(command.inaugurated_by, command.inaugurated_at)
-    await malls.save(mall)
-    return mall
-
-
-async def close_mall(command: CloseMall, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.close(command.reason)
-    await malls.save(mall)
-    return mall
+open_mall = schedule_inauguration = inaugurate_mall = close_mall = close_counter = change_mall
 
 
 async def open_counter(
@@ -86,8 +51,7 @@ async def open_counter(
     agencies: AgencyDirectory,
     mous: MouRegister,
 ) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
+    mall = await load_for_change(malls, command.mall_id, command.expected_version)
     agency = await agencies.get(command.agency_id)
     if agency is None:
         raise RuleViolated(
@@ -99,14 +63,6 @@ async def open_counter(
     mall.open_counter(
         agency, command.services, mou_in_force=mou_in_force, opened_at=command.opened_at
     )
-    await malls.save(mall)
-    return mall
-
-
-async def close_counter(command: CloseCounter, malls: MallRepository) -> Mall:
-    mall = await malls.get(command.mall_id)
-    mall.ensure_version(command.expected_version)
-    mall.close_counter(command.agency_id)
     await malls.save(mall)
     return mall
 

@@ -7,14 +7,12 @@ what is held, so a redelivered or late ``mou.signed`` never revives a terminated
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
 from shared.events.catalogue import MouExpired, MouSigned, MouStatus, MouTerminated, data_model_for
 from shared.events.envelope import CloudEvent
-from shared.projections.versioned import upsert_if_newer
-from shared.storage import ASCENDING, Database
+from shared.projections.versioned import VersionedProjection
+from shared.storage import ASCENDING
 
 COLLECTION = "known_mous"
 
@@ -46,16 +44,12 @@ class KnownMou(BaseModel):
         return f"{self.number} ({self.title})" if self.number else self.title
 
 
-class MouRegister:
-    """The MoUs the mall service has heard of, in its own database.
+class MouRegister(VersionedProjection[KnownMou]):
+    """The MoUs the mall service has heard of, in its own database."""
 
-    Args:
-        db: the mall service's database.
-        collection: where the projection lives.
-    """
-
-    def __init__(self, db: Database, collection: str = COLLECTION) -> None:
-        self._collection = db[collection]
+    default_collection = COLLECTION
+    record_model = KnownMou
+    id_field = "mou_id"
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("parties", ASCENDING), ("status", ASCENDING)])
@@ -78,12 +72,8 @@ class MouRegister:
             title=data["title"],
             parties=[p["agency_id"] for p in data["parties"]],
         )
-        await upsert_if_newer(self._collection, mou.mou_id, mou.model_dump(exclude={"mou_id"}))
+        await self._store(mou.mou_id, mou.model_dump(exclude={"mou_id"}))
         return mou
-
-    async def get(self, mou_id: str) -> KnownMou | None:
-        document = await self._collection.find_one({"_id": mou_id})
-        return None if document is None else _known(document)
 
     async def count_in_force(self) -> int:
         """How many MoUs are in force (signed, neither terminated nor expired)."""
@@ -93,7 +83,3 @@ class MouRegister:
         return (
             await self._collection.find_one({"parties": agency_id, "status": "signed"}) is not None
         )
-
-
-def _known(document: dict[str, Any]) -> KnownMou:
-    return KnownMou.model_validate({**document, "mou_id": document["_id"]})

@@ -8,7 +8,6 @@ unique index that covers string values only (a partial index: closed malls never
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,48 +15,21 @@ from pydantic import BaseModel
 from services.mall.domain import STATUSES, Mall, MallFilter
 from services.mall.regions import PROVINCES
 from services.mall.stats import DatedMall, ProvinceCoverage, coverage
-from shared.events.envelope import CloudEvent
 from shared.outbox import AggregateStore
 from shared.pagination import Page, PageRequest, fetch_page
-from shared.repository import Repository, from_document
+from shared.repository import Repository
 from shared.storage import ASCENDING
 
 COLLECTION = "malls"
 ACTIVE_REGENCY = "_active_regency"
 
 
-def active_regency(document: dict[str, Any]) -> str | None:
-    """The regency a stored mall holds: its code unless the mall is closed."""
-    if document.get("status") == "closed":
-        return None
-    region = document.get("region") or {}
+def active_regency(state: dict[str, Any]) -> dict[str, str | None]:
+    """``_active_regency`` of a stored mall: its regency code unless the mall is closed."""
+    region = state.get("region") or {}
     code = region.get("regency_code")
-    return str(code) if code else None
-
-
-class RegencyGuardedStore(AggregateStore):
-    """The outbox store of malls, keeping ``_active_regency`` in step with each write."""
-
-    def __init__(self, inner: AggregateStore) -> None:
-        super().__init__(inner.collection)
-        self._inner = inner
-
-    async def insert(self, document: dict[str, Any], events: Sequence[CloudEvent]) -> None:
-        await self._inner.insert({**document, ACTIVE_REGENCY: active_regency(document)}, events)
-
-    async def update(
-        self,
-        aggregate_id: str,
-        expected_version: int,
-        state: dict[str, Any],
-        events: Sequence[CloudEvent],
-    ) -> None:
-        await self._inner.update(
-            aggregate_id,
-            expected_version,
-            {**state, ACTIVE_REGENCY: active_regency(state)},
-            events,
-        )
+    held = str(code) if code and state.get("status") != "closed" else None
+    return {ACTIVE_REGENCY: held}
 
 
 class ProvinceCount(BaseModel):
@@ -83,7 +55,7 @@ class MallStats(BaseModel):
 class MallRepository(Repository[Mall]):
     def __init__(self, store: AggregateStore) -> None:
         super().__init__(
-            RegencyGuardedStore(store),
+            store.deriving(active_regency),
             Mall,
             "mall",
             duplicate_message="a mall that is not closed already exists for this regency",
@@ -114,14 +86,12 @@ class MallRepository(Repository[Mall]):
         return [document["_id"] async for document in cursor]
 
     async def list(self, filters: MallFilter, page: PageRequest) -> Page[Mall]:
-        query: dict[str, Any] = {}
-        if filters.status:
-            query["status"] = filters.status
-        if filters.province_code:
-            query["region.province_code"] = filters.province_code
-        if filters.regency_code:
-            query["region.regency_code"] = filters.regency_code
-        return await fetch_page(self.collection, query, page, lambda doc: from_document(Mall, doc))
+        query = filters.equal_at(
+            status="status",
+            province_code="region.province_code",
+            regency_code="region.regency_code",
+        )
+        return await fetch_page(self.collection, query, page, self._from_document)
 
     async def stats(self) -> MallStats:
         """Counts by status and province, and the counters and agencies in malls not closed."""

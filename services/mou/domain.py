@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel
 
 from services.mou.parties import (
-    AgencyInfo,
     Party,
     WorkingTeamMember,
     ensure_not_on_team,
@@ -25,10 +24,11 @@ from services.mou.parties import (
     required_text,
     resolve_parties,
 )
-from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, Changes, new_timestamps
+from shared.clock import UtcDateTime, utcnow
+from shared.domain import AgencyInfo, Aggregate, Changes, Filter
 from shared.errors import Conflict, InvalidTransition, RuleViolated
 from shared.events.catalogue import (
+    AgencyRef,
     MouDrafted,
     MouExpired,
     MouPartySigned,
@@ -52,6 +52,17 @@ def _check_term(valid_from: date | None, valid_until: date | None) -> None:
         )
 
 
+class _About(TypedDict):
+    mou_id: str
+    version: int
+    number: str | None
+    title: str
+
+
+class _WithParties(_About):
+    parties: list[AgencyRef]
+
+
 class MouChanges(Changes):
     """What ``Mou.revise`` may change in a draft; only the fields given change."""
 
@@ -66,8 +77,8 @@ class MouChanges(Changes):
 REVISABLE_FIELDS: tuple[str, ...] = tuple(MouChanges.model_fields)
 
 
-class Mou(Aggregate):
-    """A multi-party Memorandum of Understanding with KemenPANRB, and its working team."""
+class MouState(BaseModel):
+    """What an MoU is, all of it public: the aggregate keeps it, ``views.Mou`` shows it."""
 
     number: str | None = None
     title: str
@@ -81,6 +92,10 @@ class Mou(Aggregate):
     terminated_at: UtcDateTime | None = None
     termination_reason: str | None = None
     expired_at: UtcDateTime | None = None
+
+
+class Mou(MouState, Aggregate):
+    """A multi-party Memorandum of Understanding with KemenPANRB, and its working team."""
 
     # --- drafting -----------------------------------------------------------------------------
 
@@ -101,27 +116,21 @@ class Mou(Aggregate):
             number = required_text(number, "number")
         resolved = resolve_parties(parties, agencies)
         _check_term(valid_from, valid_until)
-        mou = cls(
-            id=new_id("mou"),
+        mou = cls.new(
+            "mou",
             number=number,
             title=title,
             parties=resolved,
             valid_from=valid_from,
             valid_until=valid_until,
-            **new_timestamps(),
         )
         mou.record(
             MouDrafted(
-                mou_id=mou.id,
-                version=mou.version,
-                number=number,
-                title=title,
-                parties=[p.ref() for p in resolved],
+                **mou._with_parties(),
                 valid_from=valid_from,
                 valid_until=valid_until,
                 status="draft",
-            ),
-            at=mou.created_at,
+            )
         )
         return mou
 
@@ -174,16 +183,7 @@ class Mou(Aggregate):
             return False
         self.signing_at = signing_at
         self.next_version()
-        self.record(
-            MouSigningScheduled(
-                mou_id=self.id,
-                version=self.version,
-                number=self.number,
-                title=self.title,
-                signing_at=signing_at,
-            ),
-            at=self.updated_at,
-        )
+        self.record(MouSigningScheduled(**self._about(), signing_at=signing_at))
         return True
 
     def sign(
@@ -230,15 +230,11 @@ class Mou(Aggregate):
         self.next_version(now)
         self.record(
             MouPartySigned(
-                mou_id=self.id,
-                version=self.version,
-                number=self.number,
-                title=self.title,
+                **self._about(),
                 party=party.signed(),
                 signed_count=len(others_signed) + 1,
                 party_count=len(self.parties),
-            ),
-            at=now,
+            )
         )
         if complete:
             self._come_into_force(last_signed_at, valid_from, now)
@@ -259,16 +255,12 @@ class Mou(Aggregate):
         self.next_version(now)
         self.record(
             MouSigned(
-                mou_id=self.id,
-                version=self.version,
-                number=self.number,
-                title=self.title,
+                **self._about(),
                 parties=[p.signed() for p in self.parties],
                 signed_at=signed_at,
                 valid_from=valid_from,
                 valid_until=self.valid_until,
-            ),
-            at=now,
+            )
         )
 
     # --- the working team ---------------------------------------------------------------------
@@ -301,16 +293,7 @@ class Mou(Aggregate):
         )
         self.team = [*self.team, member]
         self.next_version(at)
-        self.record(
-            MouTeamMemberAdded(
-                mou_id=self.id,
-                version=self.version,
-                number=self.number,
-                title=self.title,
-                member=member.as_event_member(),
-            ),
-            at=at,
-        )
+        self.record(MouTeamMemberAdded(**self._about(), member=member.as_event_member()))
         return member
 
     # --- the end ------------------------------------------------------------------------------
@@ -324,18 +307,7 @@ class Mou(Aggregate):
         self.terminated_at = at
         self.termination_reason = reason
         self.next_version(at)
-        self.record(
-            MouTerminated(
-                mou_id=self.id,
-                version=self.version,
-                number=self.number,
-                title=self.title,
-                parties=[p.ref() for p in self.parties],
-                reason=reason,
-                terminated_at=at,
-            ),
-            at=at,
-        )
+        self.record(MouTerminated(**self._with_parties(), reason=reason, terminated_at=at))
 
     def is_due_to_expire(self, today: date) -> bool:
         """Whether the MoU is in force but its last valid day is before ``today``."""
@@ -354,24 +326,21 @@ class Mou(Aggregate):
         self.status = "expired"
         self.expired_at = at
         self.next_version(at)
-        self.record(
-            MouExpired(
-                mou_id=self.id,
-                version=self.version,
-                number=self.number,
-                title=self.title,
-                parties=[p.ref() for p in self.parties],
-                valid_until=self.valid_until,
-                expired_at=at,
-            ),
-            at=at,
-        )
+        self.record(MouExpired(**self._with_parties(), valid_until=self.valid_until, expired_at=at))
 
     # --- helpers ------------------------------------------------------------------------------
 
     @property
     def party_ids(self) -> list[str]:
         return [p.agency_id for p in self.parties]
+
+    def _about(self) -> _About:
+        """What every MoU event says of it: id, new version, number and title."""
+        return _About(mou_id=self.id, version=self.version, number=self.number, title=self.title)
+
+    def _with_parties(self) -> _WithParties:
+        """What the events listing the parties say (none of them needs to have signed)."""
+        return {**self._about(), "parties": [p.ref() for p in self.parties]}
 
     def _party_or_refuse(self, agency_id: str, why: str) -> Party:
         """The party ``agency_id`` names; a 422 saying ``why`` for an agency not among them."""
@@ -391,7 +360,7 @@ class Mou(Aggregate):
             )
 
 
-class MouFilter(BaseModel):
+class MouFilter(Filter):
     """What ``GET /mous`` can filter on."""
 
     status: MouStatus | None = None

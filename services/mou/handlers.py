@@ -5,21 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import partial
 
-from services.mou.commands import (
-    AppointTeamMember,
-    DraftMou,
-    ReviseMou,
-    ScheduleSigning,
-    SignMou,
-    TerminateMou,
-)
+from services.mou.commands import DraftMou, MouChange, PartyAct, ReviseMou
 from services.mou.domain import Mou
 from services.mou.repository import MouRepository
+from shared.bus import apply_change
 from shared.clock import utcnow
 from shared.errors import Conflict
 from shared.logging import get_logger
 from shared.projections.agencies import AgencyDirectory
-from shared.unit_of_work import retry_on_conflict
+from shared.unit_of_work import change, load_for_change, retry_on_conflict
 
 log = get_logger(__name__)
 
@@ -35,22 +29,14 @@ async def _ensure_number_is_free(mous: MouRepository, number: str | None, mou_id
 
 async def draft_mou(command: DraftMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
     known = await agencies.get_many(list(dict.fromkeys(command.parties)))
-    mou = Mou.draft(
-        title=command.title,
-        parties=command.parties,
-        agencies=known,
-        number=command.number,
-        valid_from=command.valid_from,
-        valid_until=command.valid_until,
-    )
+    mou = Mou.draft(**command.arguments(), agencies=known)
     await _ensure_number_is_free(mous, mou.number, mou.id)
     await mous.add(mou)
     return mou
 
 
 async def revise_mou(command: ReviseMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
-    mou = await mous.get(command.mou_id)
-    mou.ensure_version(command.expected_version)
+    mou = await load_for_change(mous, command.mou_id, command.expected_version)
     wanted = command.changes.parties or []
     known = await agencies.get_many([a for a in dict.fromkeys(wanted) if a not in mou.party_ids])
     changed = mou.revise(command.changes, known)
@@ -61,49 +47,23 @@ async def revise_mou(command: ReviseMou, mous: MouRepository, agencies: AgencyDi
     return mou
 
 
-async def schedule_signing(command: ScheduleSigning, mous: MouRepository) -> Mou:
-    mou = await mous.get(command.mou_id)
-    mou.ensure_version(command.expected_version)
-    if mou.schedule_signing(command.signing_at):
-        await mous.save(mou)
-    return mou
+async def change_mou(command: MouChange, mous: MouRepository) -> Mou:
+    """A command on the MoU alone: its domain call (``apply``), saved if it changed."""
+    return await apply_change(mous, command)
 
 
-async def sign_mou(command: SignMou, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
-    mou = await mous.get(command.mou_id)
-    mou.ensure_version(command.expected_version)
-    mou.sign(
-        command.agency_id,
-        signatory_name=command.signatory_name,
-        signatory_title=command.signatory_title,
-        signed_at=command.signed_at,
-        agency=await agencies.get(command.agency_id),
+schedule_signing = terminate_mou = change_mou
+
+
+async def act_as_party(command: PartyAct, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
+    """A party's command: its domain call, with what is known of the party's agency now."""
+    agency = await agencies.get(command.agency_id)
+    return await change(
+        mous, command.mou_id, command.expected_version, lambda mou: command.apply(mou, agency)
     )
-    await mous.save(mou)
-    return mou
 
 
-async def appoint_team_member(
-    command: AppointTeamMember, mous: MouRepository, agencies: AgencyDirectory
-) -> Mou:
-    mou = await mous.get(command.mou_id)
-    mou.ensure_version(command.expected_version)
-    mou.appoint_team_member(
-        command.agency_id,
-        name=command.name,
-        role=command.role,
-        agency=await agencies.get(command.agency_id),
-    )
-    await mous.save(mou)
-    return mou
-
-
-async def terminate_mou(command: TerminateMou, mous: MouRepository) -> Mou:
-    mou = await mous.get(command.mou_id)
-    mou.ensure_version(command.expected_version)
-    mou.terminate(command.reason)
-    await mous.save(mou)
-    return mou
+sign_mou = appoint_team_member = act_as_party
 
 
 async def expire_due_mous(

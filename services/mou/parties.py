@@ -1,37 +1,22 @@
 """The parties to an MoU and its working team: who they are and whether they may join.
 
 What an MoU knows of agencies comes from the service's projection of ``agency.*`` events; the
-rules take it as ``AgencyInfo`` values so that they stay free of storage.
+rules take it as ``shared.domain.AgencyInfo`` values so that they stay free of storage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
 
 from shared.clock import UtcDateTime
+from shared.domain import AgencyInfo
 from shared.errors import Conflict, RuleViolated
 from shared.events.catalogue import AgencyRef, SignedParty, TeamMember
 
 MIN_PARTIES = 2
-
-
-class AgencyInfo(Protocol):
-    """What an MoU needs to know of an agency (``KnownAgency`` of the projection fits)."""
-
-    @property
-    def agency_id(self) -> str: ...
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def is_active(self) -> bool: ...
 
 
 class Party(BaseModel):
@@ -69,9 +54,7 @@ class Party(BaseModel):
     def signed(self) -> SignedParty:
         assert self.signed_at is not None
         return SignedParty(
-            agency_id=self.agency_id,
-            code=self.code,
-            name=self.name,
+            **self.ref().model_dump(),
             signatory_name=self.signatory_name or "",
             signatory_title=self.signatory_title or "",
             signed_at=self.signed_at,
@@ -89,13 +72,8 @@ class WorkingTeamMember(BaseModel):
     appointed_at: UtcDateTime
 
     def as_event_member(self) -> TeamMember:
-        return TeamMember(
-            agency_id=self.agency_id,
-            agency_code=self.agency_code,
-            agency_name=self.agency_name,
-            name=self.name,
-            role=self.role,
-        )
+        """The member as events name it: all but when it was appointed."""
+        return TeamMember.model_validate(self, from_attributes=True)
 
 
 def required_text(value: Any, field: str) -> str:

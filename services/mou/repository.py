@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import builtins
 from datetime import date
-from typing import Any
 
 from services.mou.domain import Mou, MouFilter
 from shared.outbox import AggregateStore
 from shared.pagination import Page, PageRequest, fetch_page
-from shared.repository import Repository, from_document
+from shared.repository import Repository
 from shared.storage import ASCENDING
 
 COLLECTION = "mous"
@@ -29,16 +28,14 @@ class MouRepository(Repository[Mou]):
         await self.collection.create_index([("parties.agency_id", ASCENDING)])
 
     async def list(self, filters: MouFilter, page: PageRequest) -> Page[Mou]:
-        query: dict[str, Any] = {}
-        if filters.status:
-            query["status"] = filters.status
+        query = filters.equal_at(status="status")
         if filters.party:
             # An agency id, or (for people) an agency code such as KEMENDAGRI.
             query["$or"] = [
                 {"parties.agency_id": filters.party},
                 {"parties.code": filters.party.upper()},
             ]
-        return await fetch_page(self.collection, query, page, lambda doc: from_document(Mou, doc))
+        return await fetch_page(self.collection, query, page, self._from_document)
 
     async def ids_due_to_expire(self, today: date, limit: int = 500) -> builtins.list[str]:
         """Ids of MoUs in force whose ``valid_until`` (stored as YYYY-MM-DD) is before ``today``."""

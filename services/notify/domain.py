@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from services.notify.signing import new_secret
-from shared.clock import UtcDateTime, new_id, utcnow
-from shared.domain import Aggregate, Changes, new_timestamps
+from shared.clock import UtcDateTime, utcnow
+from shared.domain import Aggregate, Changes, Filter
 from shared.errors import InvalidTransition, RuleViolated
 from shared.events.patterns import is_valid_pattern, matches_any
 
@@ -120,14 +120,13 @@ class Subscription(Aggregate):
         max_in_flight: int = 1,
     ) -> Subscription:
         """A new, active subscription with a fresh secret (read it once from ``secret``)."""
-        return cls(
-            id=new_id("sub"),
+        return cls.new(
+            "sub",
             url=check_url(url),
             event_types=check_patterns(event_types),
             description=description,
             max_in_flight=check_max_in_flight(max_in_flight),
             secret=new_secret(),
-            **new_timestamps(),
         )
 
     @property
@@ -233,7 +232,7 @@ class Subscription(Aggregate):
             )
 
 
-class SubscriptionFilter(BaseModel):
+class SubscriptionFilter(Filter):
     """What ``GET /subscriptions`` can filter on."""
 
     status: SubscriptionStatus | None = None

@@ -34,6 +34,7 @@ from shared.errors import InvalidTransition, RuleViolated
 from shared.events.patterns import matches_any
 from shared.logging import get_logger
 from shared.secrets import redact_url
+from shared.unit_of_work import load_for_change
 
 log = get_logger(__name__)
 
@@ -57,12 +58,7 @@ async def create_subscription(
     egress: EgressPolicy,
 ) -> Subscription:
     await vet_url(egress, command.url)
-    subscription = Subscription.create(
-        url=command.url,
-        event_types=command.event_types,
-        description=command.description,
-        max_in_flight=command.max_in_flight,
-    )
+    subscription = Subscription.create(**command.arguments())
     await subscriptions.add(subscription)
     await broker.declare_subscription(subscription.id)
     await broker.bind(subscription.id, subscription.event_types)
@@ -83,8 +79,9 @@ async def update_subscription(
 ) -> Subscription:
     if command.changes.url is not None:
         await vet_url(egress, command.changes.url)
-    subscription = await subscriptions.get(command.subscription_id)
-    subscription.ensure_version(command.expected_version)
+    subscription = await load_for_change(
+        subscriptions, command.subscription_id, command.expected_version
+    )
     was, patterns = subscription.status, list(subscription.event_types)
     changed = subscription.update(command.changes)
     if not changed:
@@ -119,8 +116,9 @@ async def delete_subscription(
     broker: NotifyBroker,
     announce: Announce,
 ) -> None:
-    subscription = await subscriptions.get(command.subscription_id)
-    subscription.ensure_version(command.expected_version)
+    subscription = await load_for_change(
+        subscriptions, command.subscription_id, command.expected_version
+    )
     await subscriptions.delete(subscription)
     await announce(subscription.id)
     await broker.delete_subscription(subscription.id)
@@ -135,8 +133,9 @@ async def rotate_secret(
     default_grace_seconds: float,
     announce: Announce,
 ) -> RotatedSecret:
-    subscription = await subscriptions.get(command.subscription_id)
-    subscription.ensure_version(command.expected_version)
+    subscription = await load_for_change(
+        subscriptions, command.subscription_id, command.expected_version
+    )
     grace = default_grace_seconds if command.grace_seconds is None else command.grace_seconds
     secret = subscription.rotate_secret(timedelta(seconds=grace))
     await subscriptions.save(subscription)
@@ -152,8 +151,9 @@ async def disable_subscription(
     announce: Announce,
 ) -> Subscription:
     """Disable it: its queue stops receiving events and drops its backlog (replay recovers)."""
-    subscription = await subscriptions.get(command.subscription_id)
-    subscription.ensure_version(command.expected_version)
+    subscription = await load_for_change(
+        subscriptions, command.subscription_id, command.expected_version
+    )
     if subscription.disable(command.reason):
         await subscriptions.save(subscription)
         await announce(subscription.id)

@@ -140,9 +140,7 @@ class SubscriptionRepository(Repository[Subscription]):
         return int(await self.collection.count_documents({"status": "disabled"}))
 
     async def list(self, filters: SubscriptionFilter, page: PageRequest) -> Page[Subscription]:
-        query: dict[str, Any] = {}
-        if filters.status:
-            query["status"] = filters.status
+        query = filters.equal_at(status="status")
         return await fetch_page(self.collection, query, page, self._from_document)
 
 

@@ -1,17 +1,18 @@
 """The event catalogue: one pydantic model for the ``data`` of every event type.
 
 Every type in the public contract (../shared/DESIGN.md) has exactly one model here, which
-names its type (also its routing key) in ``type``: a domain records ``AgencyUpdated(...)``
-and the type goes with it. ``data`` always names the aggregate (``agency_id``,
-``mou_id`` or ``mall_id``) and its new ``version``, and resolves ids to codes and names so a
-subscriber never needs to call back. Unknown fields are kept: producers may add fields
-without breaking consumers.
+names its type (also its routing key) and summary in its header,
+``class MallOpened(MallEventData, type="mall.opened", summary=...)``: a domain records
+``MallOpened(...)`` and the type goes with it. ``data`` always names the aggregate
+(``agency_id``, ``mou_id`` or ``mall_id``, from a base class per aggregate) and its new
+``version``, and resolves ids to codes and names so a subscriber never needs to call back.
+Unknown fields are kept: producers may add fields without breaking consumers.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,9 +41,19 @@ class EventData(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: ClassVar[str]
-    """The event's type, which is also its routing key: written here only, once per class."""
+    """The event's type, which is also its routing key: written once, in its class's header."""
     summary: ClassVar[str]
     """What happened, completing "published when ..." in the docs."""
+
+    def __init_subclass__(
+        cls, type: str | None = None, summary: str | None = None, **kwargs: Any
+    ) -> None:
+        """``class AgencyUpdated(EventData, type=..., summary=...)`` names an event's type."""
+        super().__init_subclass__(**kwargs)
+        if type is not None:
+            cls.type = type
+        if summary is not None:
+            cls.summary = summary
 
     version: int = Field(
         ge=1, le=MAX_VERSION, description="The aggregate's version after this change."
@@ -116,150 +127,118 @@ class Counter(BaseModel):
 # --- agency.* ------------------------------------------------------------------------------
 
 
-class AgencyRegistered(EventData):
-    type: ClassVar[str] = "agency.registered"
-    summary: ClassVar[str] = "an agency is created"
+class AgencyEventData(EventData):
+    """Every agency event names the agency: its id, code and name."""
 
     agency_id: Id
     code: Code
     name: Name
+
+
+class AgencyDescribed(AgencyEventData):
+    """An event that carries what describes the agency: it is new, or that changed."""
+
     acronym: Name | None = None
     kind: AgencyKind
     contact: Contact | None = None
+
+
+class AgencyRegistered(AgencyDescribed, type="agency.registered", summary="an agency is created"):
     services: list[AgencyService] = Field(default=[], max_length=MAX_SERVICES)
     status: AgencyStatus = "active"
 
 
-class AgencyUpdated(EventData):
-    type: ClassVar[str] = "agency.updated"
-    summary: ClassVar[str] = "its name, acronym, kind or contact changes"
-
-    agency_id: Id
-    code: Code
-    name: Name
-    acronym: Name | None = None
-    kind: AgencyKind
-    contact: Contact | None = None
+class AgencyUpdated(
+    AgencyDescribed, type="agency.updated", summary="its name, acronym, kind or contact changes"
+):
     changed: list[Code] = Field(max_length=50, description="The names of the fields that changed.")
 
 
-class AgencyServiceAdded(EventData):
-    type: ClassVar[str] = "agency.service_added"
-    summary: ClassVar[str] = "a service (layanan) is added"
+class AgencyServicesChanged(AgencyEventData):
+    """A service added or removed, and all the agency's services after the change."""
 
-    agency_id: Id
-    code: Code
-    name: Name
     service: AgencyService
     services: list[AgencyService] = Field(
         max_length=MAX_SERVICES, description="All its services after the change."
     )
 
 
-class AgencyServiceRemoved(EventData):
-    type: ClassVar[str] = "agency.service_removed"
-    summary: ClassVar[str] = "a service (layanan) is removed"
-
-    agency_id: Id
-    code: Code
-    name: Name
-    service: AgencyService
-    services: list[AgencyService] = Field(
-        max_length=MAX_SERVICES, description="All its services after the change."
-    )
+class AgencyServiceAdded(
+    AgencyServicesChanged, type="agency.service_added", summary="a service (layanan) is added"
+):
+    pass
 
 
-class AgencyDeactivated(EventData):
-    type: ClassVar[str] = "agency.deactivated"
-    summary: ClassVar[str] = "it is deactivated (no new MoUs or counters)"
+class AgencyServiceRemoved(
+    AgencyServicesChanged, type="agency.service_removed", summary="a service (layanan) is removed"
+):
+    pass
 
-    agency_id: Id
-    code: Code
-    name: Name
+
+class AgencyDeactivated(
+    AgencyEventData,
+    type="agency.deactivated",
+    summary="it is deactivated (no new MoUs or counters)",
+):
     reason: Text | None = None
 
 
 # --- mou.* ---------------------------------------------------------------------------------
 
 
-class MouDrafted(EventData):
-    type: ClassVar[str] = "mou.drafted"
-    summary: ClassVar[str] = "an MoU is created with its parties"
+class MouEventData(EventData):
+    """Every MoU event names the MoU: its id, number (once it has one) and title."""
 
     mou_id: Id
     number: Name | None = None
     title: Text
+
+
+class MouOfParties(MouEventData):
+    """An MoU event that lists its parties, none of them needing to have signed."""
+
     parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
+
+
+class MouDrafted(MouOfParties, type="mou.drafted", summary="an MoU is created with its parties"):
     valid_from: date | None = None
     valid_until: date | None = None
     status: MouStatus = "draft"
 
 
-class MouSigningScheduled(EventData):
-    type: ClassVar[str] = "mou.signing_scheduled"
-    summary: ClassVar[str] = "a signing date is set"
-
-    mou_id: Id
-    number: Name | None = None
-    title: Text
+class MouSigningScheduled(
+    MouEventData, type="mou.signing_scheduled", summary="a signing date is set"
+):
     signing_at: datetime
 
 
-class MouPartySigned(EventData):
-    type: ClassVar[str] = "mou.party_signed"
-    summary: ClassVar[str] = "one party signs"
-
-    mou_id: Id
-    number: Name | None = None
-    title: Text
+class MouPartySigned(MouEventData, type="mou.party_signed", summary="one party signs"):
     party: SignedParty
     signed_count: int = Field(ge=1, le=MAX_PARTIES)
     party_count: int = Field(ge=2, le=MAX_PARTIES)
 
 
-class MouSigned(EventData):
-    type: ClassVar[str] = "mou.signed"
-    summary: ClassVar[str] = "the last party signs: the MoU is in force"
-
-    mou_id: Id
-    number: Name | None = None
-    title: Text
+class MouSigned(
+    MouEventData, type="mou.signed", summary="the last party signs: the MoU is in force"
+):
     parties: list[SignedParty] = Field(max_length=MAX_PARTIES)
     signed_at: datetime = Field(description="When the last party signed.")
     valid_from: date
     valid_until: date | None = None
 
 
-class MouTeamMemberAdded(EventData):
-    type: ClassVar[str] = "mou.team_member_added"
-    summary: ClassVar[str] = "a working-team member is appointed"
-
-    mou_id: Id
-    number: Name | None = None
-    title: Text
+class MouTeamMemberAdded(
+    MouEventData, type="mou.team_member_added", summary="a working-team member is appointed"
+):
     member: TeamMember
 
 
-class MouTerminated(EventData):
-    type: ClassVar[str] = "mou.terminated"
-    summary: ClassVar[str] = "it ends early"
-
-    mou_id: Id
-    number: Name | None = None
-    title: Text
-    parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
+class MouTerminated(MouOfParties, type="mou.terminated", summary="it ends early"):
     reason: Text
     terminated_at: datetime
 
 
-class MouExpired(EventData):
-    type: ClassVar[str] = "mou.expired"
-    summary: ClassVar[str] = "its term runs out"
-
-    mou_id: Id
-    number: Name | None = None
-    title: Text
-    parties: list[AgencyRef] = Field(max_length=MAX_PARTIES)
+class MouExpired(MouOfParties, type="mou.expired", summary="its term runs out"):
     valid_until: date
     expired_at: datetime
 
@@ -275,70 +254,60 @@ class MallEventData(EventData):
     region: Region
 
 
-class MallPlanned(MallEventData):
-    type: ClassVar[str] = "mall.planned"
-    summary: ClassVar[str] = "a mall is registered for a region"
-
+class MallPlanned(MallEventData, type="mall.planned", summary="a mall is registered for a region"):
     address: Text | None = None
     status: MallStatus = "planned"
 
 
-class MallOpened(MallEventData):
-    type: ClassVar[str] = "mall.opened"
-    summary: ClassVar[str] = "it starts serving (soft launch)"
-
+class MallOpened(MallEventData, type="mall.opened", summary="it starts serving (soft launch)"):
     opened_at: datetime
 
 
-class MallInaugurationScheduled(MallEventData):
-    type: ClassVar[str] = "mall.inauguration_scheduled"
-    summary: ClassVar[str] = "an inauguration date is set"
-
+class MallInaugurationScheduled(
+    MallEventData, type="mall.inauguration_scheduled", summary="an inauguration date is set"
+):
     scheduled_for: datetime
 
 
-class MallInaugurated(MallEventData):
-    type: ClassVar[str] = "mall.inaugurated"
-    summary: ClassVar[str] = "it is officially inaugurated"
-
+class MallInaugurated(
+    MallEventData, type="mall.inaugurated", summary="it is officially inaugurated"
+):
     inaugurated_at: datetime
     inaugurated_by: Name
 
 
-class MallCounterOpened(MallEventData):
-    type: ClassVar[str] = "mall.counter_opened"
-    summary: ClassVar[str] = "an agency's counter opens"
-
+class MallCounterOpened(
+    MallEventData, type="mall.counter_opened", summary="an agency's counter opens"
+):
     counter: Counter
 
 
-class MallCounterClosed(MallEventData):
-    type: ClassVar[str] = "mall.counter_closed"
-    summary: ClassVar[str] = "an agency's counter closes"
+class MallCounterEventData(MallEventData):
+    """A mall event about an agency's counter there, naming the agency."""
 
     agency_id: Id
     code: Code
     agency_name: Name
+
+
+class MallCounterClosed(
+    MallCounterEventData, type="mall.counter_closed", summary="an agency's counter closes"
+):
     closed_at: datetime
 
 
-class MallCounterFlagged(MallEventData):
+class MallCounterFlagged(
+    MallCounterEventData,
+    type="mall.counter_flagged",
+    summary="a counter's agency lost (flagged) or regained its MoU in force",
+):
     """A counter stays open but its agency no longer has an MoU in force (or has it again)."""
 
-    type: ClassVar[str] = "mall.counter_flagged"
-    summary: ClassVar[str] = "a counter's agency lost (flagged) or regained its MoU in force"
-
-    agency_id: Id
-    code: Code
-    agency_name: Name
     flagged: bool = Field(description="True: no MoU in force; False: the flag was cleared.")
     reason: Text | None = None
 
 
-class MallClosed(MallEventData):
-    type: ClassVar[str] = "mall.closed"
-    summary: ClassVar[str] = "it stops operating"
-
+class MallClosed(MallEventData, type="mall.closed", summary="it stops operating"):
     closed_at: datetime
     reason: Text | None = None
 

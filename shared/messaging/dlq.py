@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
 import aiormq.exceptions
-from aio_pika.abc import AbstractChannel, AbstractConnection
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
 from shared.cli import OperatorParser, fail
 from shared.messaging.connection import (
@@ -36,6 +36,17 @@ from shared.messaging.topology import CONSUMER_QUEUES, NOTIFY_SUBSCRIPTIONS_DLQ_
 
 KEPT_HEADERS = (RELAYED_FROM_HEADER,)
 """AMQP ``x-`` headers a replayed copy keeps: who published a copy notify relayed."""
+
+KEPT_PROPERTIES = (
+    "content_type",
+    "message_id",
+    "correlation_id",
+    "timestamp",
+    "type",
+    "app_id",
+    "user_id",
+)
+"""AMQP properties a replayed copy keeps; ``user_id`` names its publisher, for identity checks."""
 
 CONNECT_DEADLINE_SECONDS = 5.0
 """An operator at a prompt wants an answer, not start-up's minute of retries."""
@@ -81,29 +92,28 @@ async def replay(url: str, queue: str, limit: int | None = None) -> int:
             message = await dead_letters.get(fail=False, no_ack=False)
             if message is None:
                 break
-            original = message.headers or {}
-            headers = {
-                k: v for k, v in original.items() if not k.startswith("x-") or k in KEPT_HEADERS
-            }
-            headers["x-mpp-replayed-from"] = dead_letters.name
             await channel.default_exchange.publish(
-                aio_pika.Message(
-                    message.body,
-                    headers=headers,
-                    content_type=message.content_type,
-                    message_id=message.message_id,
-                    correlation_id=message.correlation_id,
-                    timestamp=message.timestamp,
-                    type=message.type,
-                    app_id=message.app_id,
-                    user_id=message.user_id,  # its publisher, for identity checks
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                ),
-                routing_key=died_in(original) or queue,
+                _replayed_copy(message, dead_letters.name),
+                routing_key=died_in(message.headers or {}) or queue,
             )
             await message.ack()
             moved += 1
     return moved
+
+
+def _replayed_copy(message: AbstractIncomingMessage, dead_letters: str) -> aio_pika.Message:
+    """A persistent copy of a dead letter: its body, ``KEPT_PROPERTIES``, and its headers but
+    the broker's ``x-`` ones (save ``KEPT_HEADERS``), saying where it was replayed from."""
+    headers = {
+        k: v
+        for k, v in (message.headers or {}).items()
+        if not k.startswith("x-") or k in KEPT_HEADERS
+    }
+    headers["x-mpp-replayed-from"] = dead_letters
+    kept: dict[str, Any] = {name: getattr(message, name) for name in KEPT_PROPERTIES}
+    return aio_pika.Message(
+        message.body, headers=headers, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, **kept
+    )
 
 
 def died_in(headers: dict[str, Any]) -> str | None:

@@ -8,36 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from shared.events.catalogue import (
+    EVENT_TYPES,
     AgencyDeactivated,
+    AgencyEventData,
     AgencyKind,
-    AgencyRegistered,
+    AgencyRef,
     AgencyService,
-    AgencyServiceAdded,
-    AgencyServiceRemoved,
     AgencyStatus,
-    AgencyUpdated,
-    data_model_for,
 )
 from shared.events.envelope import CloudEvent
 from shared.messaging.consumer import EventHandler
-from shared.projections.versioned import upsert_if_newer
-from shared.storage import ASCENDING, Database
+from shared.projections.versioned import VersionedProjection
+from shared.storage import ASCENDING
 
 COLLECTION = "known_agencies"
 AGENCY_BINDINGS = ("agency.#",)
 """What a queue feeding the directory binds to."""
 
 
-class KnownAgency(BaseModel):
+class KnownAgency(AgencyRef):
     """An agency as another service sees it."""
 
-    agency_id: str
     version: int
-    code: str
-    name: str
     acronym: str | None = None
     kind: AgencyKind | None = None
     services: list[AgencyService] = []
@@ -51,25 +44,16 @@ class KnownAgency(BaseModel):
         return any(s.code == service_code for s in self.services)
 
 
-_FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    AgencyRegistered.type: ("code", "name", "acronym", "kind", "services", "status"),
-    AgencyUpdated.type: ("code", "name", "acronym", "kind"),
-    AgencyServiceAdded.type: ("code", "name", "services"),
-    AgencyServiceRemoved.type: ("code", "name", "services"),
-    AgencyDeactivated.type: ("code", "name"),
-}
+_KEPT = frozenset(KnownAgency.model_fields) - {"agency_id"}
+"""What the directory keeps of an agency event: each field the event's model declares."""
 
 
-class AgencyDirectory:
-    """The agencies a service has heard of, kept in its own database.
+class AgencyDirectory(VersionedProjection[KnownAgency]):
+    """The agencies a service has heard of, kept in its own database."""
 
-    Args:
-        db: the owning service's database.
-        collection: where the projection lives.
-    """
-
-    def __init__(self, db: Database, collection: str = COLLECTION) -> None:
-        self._collection = db[collection]
+    default_collection = COLLECTION
+    record_model = KnownAgency
+    id_field = "agency_id"
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("code", ASCENDING)])
@@ -80,26 +64,15 @@ class AgencyDirectory:
 
     async def apply(self, event: CloudEvent) -> None:
         """Fold one ``agency.*`` event into the directory (idempotent, never goes back)."""
-        fields = _FIELDS_BY_TYPE.get(event.type)
-        if fields is None:
+        model = EVENT_TYPES.get(event.type)
+        if model is None or not issubclass(model, AgencyEventData):
             return
-        data = data_model_for(event.type).model_validate(event.data).model_dump(mode="json")
-        state: dict[str, Any] = {f: data[f] for f in fields if f in data}
-        if event.type == AgencyDeactivated.type:
+        data = model.model_validate(event.data).model_dump(mode="json")
+        state: dict[str, Any] = {f: data[f] for f in _KEPT & model.model_fields.keys()}
+        if model is AgencyDeactivated:
             state["status"] = "inactive"
-        state["version"] = data["version"]
-        await upsert_if_newer(self._collection, data["agency_id"], state)
-
-    async def get(self, agency_id: str) -> KnownAgency | None:
-        document = await self._collection.find_one({"_id": agency_id})
-        if document is None:
-            return None
-        return KnownAgency.model_validate({**document, "agency_id": document["_id"]})
+        await self._store(data["agency_id"], state)
 
     async def get_many(self, agency_ids: list[str]) -> dict[str, KnownAgency]:
-        found: dict[str, KnownAgency] = {}
-        async for document in self._collection.find({"_id": {"$in": agency_ids}}):
-            found[document["_id"]] = KnownAgency.model_validate(
-                {**document, "agency_id": document["_id"]}
-            )
-        return found
+        cursor = self._collection.find({"_id": {"$in": agency_ids}})
+        return {document["_id"]: self._record(document) async for document in cursor}

@@ -1,11 +1,16 @@
-"""The one write every projection makes: keep a record only if the event is newer."""
+"""What every projection is: records of another service's aggregates, one each, kept only
+if the event is newer than what is held."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
-from shared.storage import Collection, DuplicateKeyError
+from pydantic import BaseModel
+
+from shared.storage import Collection, Database, DuplicateKeyError
+
+R = TypeVar("R", bound=BaseModel)
 
 
 async def upsert_if_newer(collection: Collection, record_id: str, state: dict[str, Any]) -> bool:
@@ -23,3 +28,30 @@ async def upsert_if_newer(collection: Collection, record_id: str, state: dict[st
         await collection.insert_one({"_id": record_id, **state})
         return True
     return False
+
+
+class VersionedProjection(Generic[R]):
+    """A service's own records of another service's aggregates, learned from their events.
+
+    Args:
+        db: the owning service's database.
+        collection: where the projection lives; ``default_collection`` unless given.
+    """
+
+    default_collection: ClassVar[str]
+    record_model: type[R]
+    """The record as the service reads it; its ``id_field`` is the stored ``_id``."""
+    id_field: ClassVar[str]
+
+    def __init__(self, db: Database, collection: str | None = None) -> None:
+        self._collection = db[collection or self.default_collection]
+
+    async def _store(self, record_id: str, state: dict[str, Any]) -> bool:
+        return await upsert_if_newer(self._collection, record_id, state)
+
+    def _record(self, document: dict[str, Any]) -> R:
+        return self.record_model.model_validate({**document, self.id_field: document["_id"]})
+
+    async def get(self, record_id: str) -> R | None:
+        document = await self._collection.find_one({"_id": record_id})
+        return None if document is None else self._record(document)
