@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -119,7 +120,12 @@ class Lifecycle:
         }
 
 
+SLOW_STOP_SECONDS = 1.0
+"""A stop that takes longer is logged with its worker's name: a slow shutdown names its cause."""
+
+
 async def _stop(registered: Registered) -> None:
+    began = time.monotonic()
     try:
         async with contextlib.AsyncExitStack() as stack:
             if registered.stop_within is not None:
@@ -127,3 +133,7 @@ async def _stop(registered: Registered) -> None:
             await registered.worker.stop()
     except Exception:
         log.warning("worker.stop_failed", worker=registered.name, exc_info=True)
+    finally:
+        seconds = time.monotonic() - began
+        if seconds > SLOW_STOP_SECONDS:
+            log.warning("worker.stop_slow", worker=registered.name, seconds=round(seconds, 2))
