@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -22,6 +23,8 @@ from shared.settings import ServiceSettings
 from shared.tracing import instrument_app
 
 log = get_logger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def create_app(
@@ -94,5 +97,12 @@ def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
     )
 
 
-def configure_service_logging(service: str, settings: ServiceSettings) -> None:
+def run_service(
+    service: str,
+    settings: S,
+    build_app: Callable[[S], FastAPI],
+    default_port: int,
+) -> None:
+    """What ``python -m services.<service>`` does: log as the service, then serve its app."""
     configure_logging(service, level=settings.log_level, fmt=settings.log_format)
+    serve(build_app(settings), settings, default_port)
