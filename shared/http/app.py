@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -25,6 +25,7 @@ from shared.tracing import instrument_app
 log = get_logger(__name__)
 
 S = TypeVar("S", bound=ServiceSettings)
+P = ParamSpec("P")
 
 
 def create_app(
@@ -76,6 +77,33 @@ def create_app(
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
     return app
+
+
+def app_builder(
+    bootstrap: Callable[P, ServiceContainer],
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+) -> Callable[P, FastAPI]:
+    """A service's ``build_app``: ``create_app`` over what its ``bootstrap`` builds.
+
+    Args:
+        bootstrap: the service's parts, nothing started, from ``(settings, storage, broker)``:
+            settings by default from the environment (a plain ``ServiceSettings`` gets a
+            service's own settings from there too); storage an already connected store (tests
+            restart a service on the same one); broker by default one failing over between
+            the nodes of ``RABBITMQ_URL``. ``build_app`` takes the same arguments.
+        title: the OpenAPI title.
+        description: the OpenAPI description.
+        routers: the service's resource routers.
+    """
+
+    def build_app(*args: P.args, **kwargs: P.kwargs) -> FastAPI:
+        container = bootstrap(*args, **kwargs)
+        return create_app(container, title=title, description=description, routers=routers)
+
+    return build_app
 
 
 def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
