@@ -24,8 +24,7 @@ from shared.events.catalogue import (
     Contact,
 )
 from shared.http.auth import require_scope
-from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import Bus, with_etag
+from shared.http.deps import Bus, Versioned, with_etag
 from shared.http.fields import omittable_not_null, refuse_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
@@ -108,63 +107,55 @@ async def get_agency(agency_id: str, response: Response, agencies: Agencies) -> 
 async def update_agency(
     agency_id: str,
     body: AgencyPatch,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
     command = UpdateAgency(
         agency_id=agency_id,
         changes=AgencyChanges.model_validate(body.model_dump(exclude_unset=True)),
-        expected_version=expected_version,
+        expected_version=change.expected_version,
     )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Agency, command)
 
 
 @router.post("/{agency_id}/services", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def add_service(
     agency_id: str,
     body: ServiceCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
     command = AddService(
         agency_id=agency_id,
         service=AgencyService(code=body.code, name=body.name),
-        expected_version=expected_version,
+        expected_version=change.expected_version,
     )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Agency, command)
 
 
 @router.delete("/{agency_id}/services/{code}", dependencies=[write])
 async def remove_service(
     agency_id: str,
     code: str,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
     command = RemoveService(
-        agency_id=agency_id, service_code=code, expected_version=expected_version
+        agency_id=agency_id, service_code=code, expected_version=change.expected_version
     )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Agency, command)
 
 
 @router.post("/{agency_id}/deactivate", dependencies=[write])
 async def deactivate_agency(
     agency_id: str,
-    response: Response,
-    bus: Bus,
+    change: Versioned,
     body: Deactivation | None = None,
-    expected_version: ExpectedVersion = Depends(if_match_version),
 ) -> views.Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
     command = DeactivateAgency(
         agency_id=agency_id,
         reason=body.reason if body else None,
-        expected_version=expected_version,
+        expected_version=change.expected_version,
     )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Agency, command)

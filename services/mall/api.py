@@ -23,8 +23,7 @@ from services.mall.repository import MallStats
 from shared.clock import UtcDateTime
 from shared.events.catalogue import MAX_SERVICES, MallStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import Bus, with_etag
+from shared.http.deps import Bus, Versioned, with_etag
 from shared.http.pagination import page_request
 from shared.http.views import page_of
 from shared.pagination import Page, PageRequest
@@ -167,60 +166,52 @@ async def get_mall(mall_id: str, response: Response, malls: Malls) -> views.Mall
 @router.post("/{mall_id}/open", dependencies=[write])
 async def open_mall(
     mall_id: str,
-    response: Response,
-    bus: Bus,
+    change: Versioned,
     body: Opening | None = None,
-    expected_version: ExpectedVersion = Depends(if_match_version),
 ) -> views.Mall:
     """A planned mall starts serving (soft launch); publishes `mall.opened`."""
     command = OpenMall(
         mall_id=mall_id,
         opened_at=body.opened_at if body else None,
-        expected_version=expected_version,
+        expected_version=change.expected_version,
     )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/inauguration", dependencies=[write])
 async def schedule_inauguration(
     mall_id: str,
     body: InaugurationSchedule,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mall:
     """Set or move the inauguration date; publishes `mall.inauguration_scheduled`."""
     command = ScheduleInauguration(
-        mall_id=mall_id, scheduled_for=body.scheduled_for, expected_version=expected_version
+        mall_id=mall_id, scheduled_for=body.scheduled_for, expected_version=change.expected_version
     )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/inaugurate", dependencies=[write])
 async def inaugurate_mall(
     mall_id: str,
     body: Inauguration,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mall:
     """Record the official inauguration (peresmian); publishes `mall.inaugurated`."""
     command = InaugurateMall(
         mall_id=mall_id,
         inaugurated_at=body.inaugurated_at,
         inaugurated_by=body.inaugurated_by,
-        expected_version=expected_version,
+        expected_version=change.expected_version,
     )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/counters", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def open_counter(
     mall_id: str,
     body: CounterCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mall:
     """An agency opens its counter (gerai); publishes `mall.counter_opened`.
 
@@ -231,34 +222,34 @@ async def open_counter(
         agency_id=body.agency_id,
         services=body.services,
         opened_at=body.opened_at,
-        expected_version=expected_version,
+        expected_version=change.expected_version,
     )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mall, command)
 
 
 @router.delete("/{mall_id}/counters/{agency_id}", dependencies=[write])
 async def close_counter(
     mall_id: str,
     agency_id: str,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mall:
     """The agency's counter closes; publishes `mall.counter_closed`."""
-    command = CloseCounter(mall_id=mall_id, agency_id=agency_id, expected_version=expected_version)
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = CloseCounter(
+        mall_id=mall_id, agency_id=agency_id, expected_version=change.expected_version
+    )
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/close", dependencies=[write])
 async def close_mall(
     mall_id: str,
-    response: Response,
-    bus: Bus,
+    change: Versioned,
     body: Closure | None = None,
-    expected_version: ExpectedVersion = Depends(if_match_version),
 ) -> views.Mall:
     """It stops operating; publishes `mall.closed`. Its regency may then get a new mall."""
     command = CloseMall(
-        mall_id=mall_id, reason=body.reason if body else None, expected_version=expected_version
+        mall_id=mall_id,
+        reason=body.reason if body else None,
+        expected_version=change.expected_version,
     )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mall, command)

@@ -23,8 +23,7 @@ from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.events.catalogue import MouStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import Bus, with_etag
+from shared.http.deps import Bus, Versioned, with_etag
 from shared.http.fields import omittable_not_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
@@ -162,9 +161,7 @@ async def get_mou(mou_id: str, response: Response, mous: Mous) -> views.Mou:
 async def revise_mou(
     mou_id: str,
     body: MouPatch,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mou:
     """Change a draft's title, number, parties or term (409 once signing has begun)."""
     changes = body.model_dump(exclude_unset=True)
@@ -175,62 +172,56 @@ async def revise_mou(
     command = ReviseMou(
         mou_id=mou_id,
         changes=MouChanges.model_validate(changes),
-        expected_version=expected_version,
+        expected_version=change.expected_version,
     )
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/schedule", dependencies=[write])
 async def schedule_signing(
     mou_id: str,
     body: SigningSchedule,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mou:
     """Set or move the signing date; publishes `mou.signing_scheduled`."""
     command = ScheduleSigning(
-        mou_id=mou_id, signing_at=body.signing_at, expected_version=expected_version
+        mou_id=mou_id, signing_at=body.signing_at, expected_version=change.expected_version
     )
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/signatures", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def sign_mou(
     mou_id: str,
     body: SignatureCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mou:
     """A party signs; publishes `mou.party_signed`, and `mou.signed` when it is the last."""
-    command = SignMou(mou_id=mou_id, **body.model_dump(), expected_version=expected_version)
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = SignMou(mou_id=mou_id, **body.model_dump(), expected_version=change.expected_version)
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/team-members", status_code=status.HTTP_201_CREATED, dependencies=[write])
 async def appoint_team_member(
     mou_id: str,
     body: TeamMemberCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mou:
     """Appoint a working-team member from a party; publishes `mou.team_member_added`."""
     command = AppointTeamMember(
-        mou_id=mou_id, **body.model_dump(), expected_version=expected_version
+        mou_id=mou_id, **body.model_dump(), expected_version=change.expected_version
     )
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/terminate", dependencies=[write])
 async def terminate_mou(
     mou_id: str,
     body: Termination,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    change: Versioned,
 ) -> views.Mou:
     """End the MoU early, with a reason; publishes `mou.terminated`."""
-    command = TerminateMou(mou_id=mou_id, reason=body.reason, expected_version=expected_version)
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = TerminateMou(
+        mou_id=mou_id, reason=body.reason, expected_version=change.expected_version
+    )
+    return await change.answer(views.Mou, command)
