@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.notify.broker import NotifyBroker
 from services.notify.commands import (
@@ -35,6 +35,7 @@ from shared.clock import UtcDateTime, utcnow
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version, set_etag
 from shared.http.deps import Bus
+from shared.http.fields import RequestBody
 from shared.http.pagination import page_request
 from shared.pagination import Page, PageRequest
 
@@ -43,9 +44,7 @@ Pattern = Annotated[str, Field(max_length=255)]
 router = APIRouter(tags=["subscriptions"], dependencies=[admin])
 
 
-class SubscriptionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubscriptionCreate(RequestBody):
     url: str = Field(max_length=2048, examples=["https://example.go.id/hooks/mpp"])
     event_types: list[Pattern] = Field(
         min_length=1,
@@ -62,9 +61,7 @@ class SubscriptionCreate(BaseModel):
     )
 
 
-class SubscriptionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubscriptionPatch(RequestBody):
     url: str | None = Field(default=None, max_length=2048)
     event_types: list[Pattern] | None = Field(default=None, min_length=1, max_length=MAX_PATTERNS)
     description: str | None = Field(default=None, max_length=1000)
@@ -74,9 +71,7 @@ class SubscriptionPatch(BaseModel):
     )
 
 
-class Rotation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Rotation(RequestBody):
     grace_seconds: float | None = Field(
         default=None,
         ge=0,
@@ -86,9 +81,7 @@ class Rotation(BaseModel):
     )
 
 
-class Replay(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Replay(RequestBody):
     since: UtcDateTime = Field(
         description="Re-send logged events whose `time` is this or later (read from the"
         " log stream, within its retention)."

@@ -35,16 +35,18 @@ def with_etag(response: Response, aggregate: A) -> A:
 @dataclass(frozen=True)
 class VersionedChange:
     """What a route changing one aggregate needs: the bus, the versions ``If-Match`` accepts
-    (its command's ``expected_version``) and the response the changed version's ETag goes on.
-    """
+    (every command it runs is pinned to them) and the response the changed version's ETag
+    goes on."""
 
     bus: CommandBus
     expected_version: ExpectedVersion
     response: Response
 
     async def answer(self, view: type[V], command: Command[A]) -> V:
-        """Run ``command``; answer ``view`` of the changed aggregate, its version the ETag."""
-        return view.from_aggregate(with_etag(self.response, await self.bus.handle(command)))
+        """Run ``command`` pinned to the ``If-Match`` versions; answer ``view`` of the changed
+        aggregate, its version the ETag."""
+        pinned = command.model_copy(update={"expected_version": self.expected_version})
+        return view.from_aggregate(with_etag(self.response, await self.bus.handle(pinned)))
 
 
 def versioned_change(
