@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -204,55 +205,27 @@ def _command_bus(
     announce: Callable[[str], Awaitable[None]],
     egress: EgressPolicy,
 ) -> CommandBus:
-    subscriptions, attempts, health = stores.subscriptions, stores.attempts, stores.health
+    deps = handlers.NotifyDeps(
+        subscriptions=stores.subscriptions,
+        attempts=stores.attempts,
+        health=stores.health,
+        broker=broker,
+        live=live,
+        announce=announce,
+        egress=egress,
+        default_grace_seconds=config.webhook_secret_rotation_grace_seconds,
+    )
+    handled_by: dict[type[Any], Callable[..., Awaitable[Any]]] = {
+        CreateSubscription: handlers.create_subscription,
+        UpdateSubscription: handlers.update_subscription,
+        DeleteSubscription: handlers.delete_subscription,
+        RotateSecret: handlers.rotate_secret,
+        DisableSubscription: handlers.disable_subscription,
+        RetryDelivery: handlers.retry_delivery,
+        ReplayEvents: handlers.replay_events,
+    }
     return CommandBus(
-        {
-            CreateSubscription: partial(
-                handlers.create_subscription,
-                subscriptions=subscriptions,
-                broker=broker,
-                announce=announce,
-                egress=egress,
-            ),
-            UpdateSubscription: partial(
-                handlers.update_subscription,
-                subscriptions=subscriptions,
-                health=health,
-                broker=broker,
-                announce=announce,
-                egress=egress,
-            ),
-            DeleteSubscription: partial(
-                handlers.delete_subscription,
-                subscriptions=subscriptions,
-                attempts=attempts,
-                health=health,
-                broker=broker,
-                announce=announce,
-            ),
-            RotateSecret: partial(
-                handlers.rotate_secret,
-                subscriptions=subscriptions,
-                default_grace_seconds=config.webhook_secret_rotation_grace_seconds,
-                announce=announce,
-            ),
-            DisableSubscription: partial(
-                handlers.disable_subscription,
-                subscriptions=subscriptions,
-                broker=broker,
-                announce=announce,
-            ),
-            RetryDelivery: partial(
-                handlers.retry_delivery,
-                attempts=attempts,
-                subscriptions=subscriptions,
-                live=live,
-                broker=broker,
-            ),
-            ReplayEvents: partial(
-                handlers.replay_events, subscriptions=subscriptions, live=live, broker=broker
-            ),
-        }
+        {command: partial(handler, deps=deps) for command, handler in handled_by.items()}
     )
 
 
