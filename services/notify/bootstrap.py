@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 
 from services.notify import SERVICE, handlers
@@ -41,12 +40,12 @@ from services.notify.retry import RetryPolicy
 from services.notify.settings import NotifySettings
 from services.notify.topology import DELAY_PREFIX, log_stream_arguments, subscription_queue_name
 from services.notify.webhook_client import build_webhook_client
-from services.notify.webhook_docs import describe_webhooks
+from services.notify.webhook_docs import webhooks
 from services.notify.workers import SubscriptionWorkers
 from shared.bus import CommandBus
 from shared.egress import EgressPolicy
 from shared.errors import NotFound
-from shared.http.app import create_app
+from shared.http.app import app_builder
 from shared.runtime import PeriodicTask, ServiceRuntime
 from shared.secrets import SecretBox
 from shared.settings import ServiceSettings
@@ -111,26 +110,16 @@ def bootstrap(
     )
 
 
-def build_app(
-    settings: ServiceSettings | None = None,
-    storage: Storage | None = None,
-    broker: RabbitBroker | None = None,
-    *,
-    egress: EgressPolicy | None = None,
-    connection: NotifyBroker | None = None,
-) -> FastAPI:
-    """The notify service's app over ``bootstrap``'s container, not yet started."""
-    app = create_app(
-        bootstrap(settings, storage, broker, egress=egress, connection=connection),
-        title="MPP notify service",
-        description=(
-            "The event log of the MPP platform (a RabbitMQ stream), its live feed (Server-Sent"
-            " Events) and webhook subscriptions, delivered per Standard Webhooks 1.0."
-        ),
-        routers=[feed_router, subscriptions_router],
-    )
-    describe_webhooks(app)
-    return app
+build_app = app_builder(
+    bootstrap,
+    title="MPP notify service",
+    description=(
+        "The event log of the MPP platform (a RabbitMQ stream), its live feed (Server-Sent"
+        " Events) and webhook subscriptions, delivered per Standard Webhooks 1.0."
+    ),
+    routers=[feed_router, subscriptions_router],
+    webhooks=[webhooks],
+)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ def create_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
+    webhooks: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The service's HTTP app; its lifespan starts and stops the container's runtime.
 
@@ -43,6 +44,8 @@ def create_app(
         title: the OpenAPI title.
         description: the OpenAPI description.
         routers: the service's resource routers.
+        webhooks: what the service sends to other servers, documented in OpenAPI's
+            ``webhooks`` section (no route is served).
     """
     runtime = container.runtime
 
@@ -76,6 +79,8 @@ def create_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    for webhook in webhooks:
+        app.webhooks.include_router(webhook)
     return app
 
 
@@ -85,6 +90,7 @@ def app_builder(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
+    webhooks: Sequence[APIRouter] = (),
 ) -> Callable[P, FastAPI]:
     """A service's ``build_app``: ``create_app`` over what its ``bootstrap`` builds.
 
@@ -97,11 +103,14 @@ def app_builder(
         title: the OpenAPI title.
         description: the OpenAPI description.
         routers: the service's resource routers.
+        webhooks: what the service sends to other servers (see ``create_app``).
     """
 
     def build_app(*args: P.args, **kwargs: P.kwargs) -> FastAPI:
         container = bootstrap(*args, **kwargs)
-        return create_app(container, title=title, description=description, routers=routers)
+        return create_app(
+            container, title=title, description=description, routers=routers, webhooks=webhooks
+        )
 
     return build_app
 
