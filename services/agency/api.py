@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import Field, field_validator
 
 from services.agency import commands, views
 from services.agency.deps import Agencies
-from services.agency.domain import Agency, AgencyChanges, AgencyFilter
+from services.agency.domain import AgencyChanges, AgencyFilter
 from shared.agency_rules import AGENCY_CODE_PATTERN, SERVICE_CODE_PATTERN
 from shared.events.catalogue import MAX_SERVICES, AgencyKind, AgencyService, AgencyStatus, Contact
 from shared.http.auth import require_scope
-from shared.http.deps import Bus, Versioned, with_etag
+from shared.http.deps import Creating, Versioned, with_etag
 from shared.http.fields import RequestBody, omittable_not_null, refuse_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
@@ -55,13 +55,10 @@ class Deactivation(RequestBody):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def register_agency(
-    body: AgencyCreate, request: Request, response: Response, bus: Bus
-) -> views.Agency:
+async def register_agency(body: AgencyCreate, creating: Creating) -> views.Agency:
     """Register an agency; publishes `agency.registered`."""
-    agency: Agency = await bus.handle(commands.RegisterAgency(**body.model_dump()))
-    response.headers["Location"] = str(request.url_for("get_agency", agency_id=agency.id))
-    return views.Agency.from_aggregate(with_etag(response, agency))
+    command = commands.RegisterAgency(**body.model_dump())
+    return await creating.answer(views.Agency, command, read_at="get_agency", id_param="agency_id")
 
 
 @router.get("")

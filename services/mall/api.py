@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import Field
 
 from services.mall import commands, views
 from services.mall.deps import Malls
-from services.mall.domain import Mall, MallFilter
+from services.mall.domain import MallFilter
 from services.mall.repository import MallStats
 from shared.clock import UtcDateTime
 from shared.events.catalogue import MAX_SERVICES, MallStatus
 from shared.http.auth import require_scope
-from shared.http.deps import Bus, Versioned, with_etag
+from shared.http.deps import Creating, Versioned, with_etag
 from shared.http.fields import RequestBody
 from shared.http.pagination import page_request
 from shared.http.views import page_of
@@ -94,23 +94,20 @@ class Closure(RequestBody):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def plan_mall(body: MallCreate, request: Request, response: Response, bus: Bus) -> views.Mall:
+async def plan_mall(body: MallCreate, creating: Creating) -> views.Mall:
     """Register a planned mall for a regency or city; publishes `mall.planned`.
 
     At most one mall that is not closed per regency (409).
     """
-    mall: Mall = await bus.handle(
-        commands.PlanMall(
-            name=body.name,
-            province_code=body.region.province_code,
-            regency_code=body.region.regency_code,
-            regency_name=body.region.regency_name,
-            province_name=body.region.province_name,
-            address=body.address,
-        )
+    command = commands.PlanMall(
+        name=body.name,
+        province_code=body.region.province_code,
+        regency_code=body.region.regency_code,
+        regency_name=body.region.regency_name,
+        province_name=body.region.province_name,
+        address=body.address,
     )
-    response.headers["Location"] = str(request.url_for("get_mall", mall_id=mall.id))
-    return views.Mall.from_aggregate(with_etag(response, mall))
+    return await creating.answer(views.Mall, command, read_at="get_mall", id_param="mall_id")
 
 
 @router.get("")

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.mou import commands, views
 from services.mou.deps import Mous
-from services.mou.domain import Mou, MouChanges, MouFilter
+from services.mou.domain import MouChanges, MouFilter
 from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.events.catalogue import MouStatus
 from shared.http.auth import require_scope
-from shared.http.deps import Bus, Versioned, with_etag
+from shared.http.deps import Creating, Versioned, with_etag
 from shared.http.fields import RequestBody, omittable_not_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
@@ -105,7 +105,7 @@ class Termination(RequestBody):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def draft_mou(body: MouCreate, request: Request, response: Response, bus: Bus) -> views.Mou:
+async def draft_mou(body: MouCreate, creating: Creating) -> views.Mou:
     """Draft an MoU between known, active agencies; publishes `mou.drafted`."""
     command = commands.DraftMou(
         title=body.title,
@@ -114,9 +114,7 @@ async def draft_mou(body: MouCreate, request: Request, response: Response, bus: 
         valid_from=body.valid_from,
         valid_until=body.valid_until,
     )
-    mou: Mou = await bus.handle(command)
-    response.headers["Location"] = str(request.url_for("get_mou", mou_id=mou.id))
-    return views.Mou.from_aggregate(with_etag(response, mou))
+    return await creating.answer(views.Mou, command, read_at="get_mou", id_param="mou_id")
 
 
 @router.get("")

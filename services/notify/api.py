@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from services.notify.broker import NotifyBroker
@@ -34,7 +34,7 @@ from services.notify.topology import subscription_queue_name
 from shared.clock import UtcDateTime, utcnow
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version, set_etag
-from shared.http.deps import Bus
+from shared.http.deps import Bus, Creating
 from shared.http.fields import RequestBody
 from shared.http.pagination import page_request
 from shared.pagination import Page, PageRequest
@@ -164,17 +164,14 @@ async def _view(
 
 @router.post("/subscriptions", status_code=status.HTTP_201_CREATED)
 async def create_subscription(
-    body: SubscriptionCreate,
-    request: Request,
-    response: Response,
-    bus: Bus,
+    body: SubscriptionCreate, creating: Creating
 ) -> SubscriptionWithSecret:
     """Subscribe a URL to event types; the answer holds the signing secret, once."""
-    subscription: Subscription = await bus.handle(CreateSubscription(**body.model_dump()))
-    response.headers["Location"] = str(
-        request.url_for("get_subscription", subscription_id=subscription.id)
+    subscription = await creating.handle(
+        CreateSubscription(**body.model_dump()),
+        read_at="get_subscription",
+        id_param="subscription_id",
     )
-    set_etag(response, subscription.version)
     view = SubscriptionView.of(subscription, SubscriptionHealth())
     return SubscriptionWithSecret(**view.model_dump(), secret=subscription.secret)
 

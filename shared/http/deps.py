@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 
 from shared.bus import Command, CommandBus
 from shared.container import ServiceContainer, service_container
@@ -59,3 +59,34 @@ def versioned_change(
 
 Versioned = Annotated[VersionedChange, Depends(versioned_change)]
 """A route's parameter for changing one aggregate under ``If-Match``."""
+
+
+@dataclass(frozen=True)
+class ResourceCreation:
+    """What a route creating an aggregate needs: the bus, and the request and response the new
+    resource's ``Location`` and ETag go on."""
+
+    bus: CommandBus
+    request: Request
+    response: Response
+
+    async def handle(self, command: Command[A], *, read_at: str, id_param: str) -> A:
+        """Run ``command``; the new aggregate's version is the ETag and the route named
+        ``read_at`` (its id the path parameter ``id_param``) the ``Location``."""
+        created = await self.bus.handle(command)
+        where = self.request.url_for(read_at, **{id_param: created.id})
+        self.response.headers["Location"] = str(where)
+        return with_etag(self.response, created)
+
+    async def answer(self, view: type[V], command: Command[A], *, read_at: str, id_param: str) -> V:
+        """``handle``, answering ``view`` of the new aggregate."""
+        created = await self.handle(command, read_at=read_at, id_param=id_param)
+        return view.from_aggregate(created)
+
+
+def resource_creation(request: Request, response: Response, bus: Bus) -> ResourceCreation:
+    return ResourceCreation(bus, request, response)
+
+
+Creating = Annotated[ResourceCreation, Depends(resource_creation)]
+"""A route's parameter for creating one aggregate (``201`` with ``Location`` and ETag)."""
