@@ -25,7 +25,7 @@ def bootstrap(
     """The agency service's parts, nothing started (arguments: ``shared.http.app.app_builder``)."""
     runtime = ServiceRuntime.create(SERVICE, settings or ServiceSettings(), storage, broker)
     agencies = AgencyRepository(runtime.aggregate_store(COLLECTION))
-    runtime.setup.append(agencies.ensure_indexes)
+    runtime.set_up_indexes(agencies)
     runtime.document_publications(SERVICE)
     bus = CommandBus(
         {

@@ -34,9 +34,7 @@ def bootstrap(
     malls = MallRepository(runtime.aggregate_store(COLLECTION))
     agency_directory = AgencyDirectory(runtime.storage.db)
     mou_directory = MouRegister(runtime.storage.db)
-    runtime.setup.extend(
-        [malls.ensure_indexes, agency_directory.ensure_indexes, mou_directory.ensure_indexes]
-    )
+    runtime.set_up_indexes(malls, agency_directory, mou_directory)
     runtime.document_publications(SERVICE)
     flags = CounterFlags(malls, agency_directory, mou_directory)
     runtime.consume(consumers(agency_directory, flags))

@@ -32,7 +32,7 @@ def bootstrap(
     runtime = ServiceRuntime.create(SERVICE, mou_settings, storage, broker)
     mous = MouRepository(runtime.aggregate_store(COLLECTION))
     agency_directory = AgencyDirectory(runtime.storage.db)
-    runtime.setup.extend([mous.ensure_indexes, agency_directory.ensure_indexes])
+    runtime.set_up_indexes(mous, agency_directory)
     runtime.document_publications(SERVICE)
     runtime.consume(consumers(agency_directory))
 

@@ -138,9 +138,8 @@ def _stores(runtime: ServiceRuntime, config: NotifySettings) -> _Stores:
     attempts = AttemptLog(
         db, timedelta(days=config.attempt_retention_days), ttl_index=runtime.storage.durable
     )
-    runtime.setup.extend(
-        [subscriptions.ensure_indexes, attempts.ensure_indexes, subscriptions.secure_stored_secrets]
-    )
+    runtime.set_up_indexes(subscriptions, attempts)
+    runtime.setup.append(subscriptions.secure_stored_secrets)
     return _Stores(subscriptions, attempts, HealthStore(db))
 
 
