@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 
 from shared.bus import CommandBus
 from shared.http.access import HttpAccess
@@ -63,11 +63,17 @@ def service_container(request: Request) -> ServiceContainer:
     return container_of(request.app, ServiceContainer)
 
 
-def container_dependency(kind: type[C]) -> Callable[[Request], C]:
-    """A FastAPI dependency giving a service's own container, typed as ``kind``."""
+def container_parts(kind: type[C]) -> Callable[[Callable[[C], object]], Any]:
+    """Route parameters' ``Depends`` on the parts of a service's container (a ``kind``).
 
-    def dependency(request: Request) -> C:
-        return container_of(request.app, kind)
+    ``_malls = container_parts(MallContainer)(lambda c: c.malls)`` then
+    ``Annotated[MallRepository, _malls]`` is the route parameter for the mall repository.
+    """
 
-    dependency.__name__ = f"{kind.__name__[0].lower()}{kind.__name__[1:]}"
-    return dependency
+    def part(read: Callable[[C], object]) -> Any:
+        def dependency(request: Request) -> object:
+            return read(container_of(request.app, kind))
+
+        return Depends(dependency)
+
+    return part

@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
@@ -47,6 +47,12 @@ from shared.tracing import broker_middlewares
 log = get_logger(__name__)
 
 __all__ = ["PeriodicTask", "ServiceRuntime", "Worker"]
+
+
+class Indexed(Protocol):
+    """A store whose collections need indexes before the service uses them."""
+
+    def ensure_indexes(self) -> Awaitable[Any]: ...
 
 
 @dataclass
@@ -121,6 +127,10 @@ class ServiceRuntime:
         )
 
     # --- wiring -----------------------------------------------------------------------------
+
+    def set_up_indexes(self, *stores: Indexed) -> None:
+        """Create each store's indexes at start, before anything reads or writes it."""
+        self.setup.extend(store.ensure_indexes for store in stores)
 
     def aggregate_store(self, collection_name: str) -> AggregateStore:
         """A store for an aggregate collection whose events the relay publishes."""

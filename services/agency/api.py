@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import Field, field_validator
 
-from services.agency import views
-from services.agency.commands import (
-    AddService,
-    DeactivateAgency,
-    RegisterAgency,
-    RemoveService,
-    UpdateAgency,
-)
+from services.agency import commands, views
 from services.agency.deps import Agencies
-from services.agency.domain import Agency, AgencyChanges, AgencyFilter
+from services.agency.domain import AgencyChanges, AgencyFilter
 from shared.agency_rules import AGENCY_CODE_PATTERN, SERVICE_CODE_PATTERN
-from shared.events.catalogue import (
-    MAX_SERVICES,
-    AgencyKind,
-    AgencyService,
-    AgencyStatus,
-    Contact,
-)
+from shared.events.catalogue import MAX_SERVICES, AgencyKind, AgencyService, AgencyStatus, Contact
 from shared.http.auth import require_scope
-from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import Bus, with_etag
-from shared.http.fields import omittable_not_null, refuse_null
+from shared.http.deps import Creating, Versioned, with_etag
+from shared.http.fields import RequestBody, omittable_not_null, refuse_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
 from shared.pagination import Page, PageRequest
@@ -35,9 +21,7 @@ router = APIRouter(prefix="/agencies", tags=["agencies"])
 write = Depends(require_scope("agency:write"))
 
 
-class AgencyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgencyCreate(RequestBody):
     code: str = Field(
         min_length=2, max_length=32, pattern=AGENCY_CODE_PATTERN, examples=["KEMENPANRB"]
     )
@@ -48,9 +32,7 @@ class AgencyCreate(BaseModel):
     services: list[AgencyService] = Field(default=[], max_length=MAX_SERVICES)
 
 
-class AgencyPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgencyPatch(RequestBody):
     name: str | None = Field(
         default=None, min_length=1, max_length=300, json_schema_extra=omittable_not_null
     )
@@ -61,29 +43,22 @@ class AgencyPatch(BaseModel):
     _name_and_kind_not_null = field_validator("name", "kind")(refuse_null)
 
 
-class ServiceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ServiceCreate(RequestBody):
     code: str = Field(
         min_length=1, max_length=40, pattern=SERVICE_CODE_PATTERN, examples=["PASPOR"]
     )
     name: str = Field(min_length=1, max_length=300)
 
 
-class Deactivation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Deactivation(RequestBody):
     reason: str | None = Field(default=None, max_length=1000)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def register_agency(
-    body: AgencyCreate, request: Request, response: Response, bus: Bus
-) -> views.Agency:
+async def register_agency(body: AgencyCreate, creating: Creating) -> views.Agency:
     """Register an agency; publishes `agency.registered`."""
-    agency: Agency = await bus.handle(RegisterAgency(**body.model_dump()))
-    response.headers["Location"] = str(request.url_for("get_agency", agency_id=agency.id))
-    return views.Agency.from_aggregate(with_etag(response, agency))
+    command = commands.RegisterAgency(**body.model_dump())
+    return await creating.answer(views.Agency, command, read_at="get_agency", id_param="agency_id")
 
 
 @router.get("")
@@ -105,66 +80,35 @@ async def get_agency(agency_id: str, response: Response, agencies: Agencies) -> 
 
 
 @router.patch("/{agency_id}", dependencies=[write])
-async def update_agency(
-    agency_id: str,
-    body: AgencyPatch,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Agency:
+async def update_agency(agency_id: str, body: AgencyPatch, change: Versioned) -> views.Agency:
     """Change name, acronym, kind or contact; publishes `agency.updated` if anything changed."""
-    command = UpdateAgency(
+    command = commands.UpdateAgency(
         agency_id=agency_id,
         changes=AgencyChanges.model_validate(body.model_dump(exclude_unset=True)),
-        expected_version=expected_version,
     )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Agency, command)
 
 
 @router.post("/{agency_id}/services", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def add_service(
-    agency_id: str,
-    body: ServiceCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Agency:
+async def add_service(agency_id: str, body: ServiceCreate, change: Versioned) -> views.Agency:
     """Offer a service (layanan); publishes `agency.service_added`."""
-    command = AddService(
-        agency_id=agency_id,
-        service=AgencyService(code=body.code, name=body.name),
-        expected_version=expected_version,
+    command = commands.AddService(
+        agency_id=agency_id, service=AgencyService(code=body.code, name=body.name)
     )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Agency, command)
 
 
 @router.delete("/{agency_id}/services/{code}", dependencies=[write])
-async def remove_service(
-    agency_id: str,
-    code: str,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Agency:
+async def remove_service(agency_id: str, code: str, change: Versioned) -> views.Agency:
     """Stop offering a service; publishes `agency.service_removed`."""
-    command = RemoveService(
-        agency_id=agency_id, service_code=code, expected_version=expected_version
-    )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.RemoveService(agency_id=agency_id, service_code=code)
+    return await change.answer(views.Agency, command)
 
 
 @router.post("/{agency_id}/deactivate", dependencies=[write])
 async def deactivate_agency(
-    agency_id: str,
-    response: Response,
-    bus: Bus,
-    body: Deactivation | None = None,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    agency_id: str, change: Versioned, body: Deactivation | None = None
 ) -> views.Agency:
     """No new MoUs or counters for this agency; publishes `agency.deactivated`."""
-    command = DeactivateAgency(
-        agency_id=agency_id,
-        reason=body.reason if body else None,
-        expected_version=expected_version,
-    )
-    return views.Agency.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.DeactivateAgency(agency_id=agency_id, reason=body.reason if body else None)
+    return await change.answer(views.Agency, command)

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
-
 from services.agency.container import AgencyContainer
 from services.agency.repository import AgencyRepository
-from shared.container import container_dependency
+from shared.container import container_parts
 
-Container = Annotated[AgencyContainer, Depends(container_dependency(AgencyContainer))]
+_part = container_parts(AgencyContainer)
 
+_agencies = _part(lambda c: c.agencies)
 
-def _agencies(container: Container) -> AgencyRepository:
-    return container.agencies
-
-
-Agencies = Annotated[AgencyRepository, Depends(_agencies)]
+Agencies = Annotated[AgencyRepository, _agencies]

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import Field
 
-from services.mall import views
-from services.mall.commands import (
-    CloseCounter,
-    CloseMall,
-    InaugurateMall,
-    OpenCounter,
-    OpenMall,
-    PlanMall,
-    ScheduleInauguration,
-)
+from services.mall import commands, views
 from services.mall.deps import Malls
-from services.mall.domain import Mall, MallFilter
+from services.mall.domain import MallFilter
 from services.mall.repository import MallStats
 from shared.clock import UtcDateTime
 from shared.events.catalogue import MAX_SERVICES, MallStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import Bus, with_etag
+from shared.http.deps import Creating, Versioned, with_etag
+from shared.http.fields import RequestBody
 from shared.http.pagination import page_request
 from shared.http.views import page_of
 from shared.pagination import Page, PageRequest
@@ -33,9 +24,7 @@ router = APIRouter(prefix="/malls", tags=["malls"])
 write = Depends(require_scope("mall:write"))
 
 
-class RegionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RegionIn(RequestBody):
     province_code: str = Field(
         max_length=8,
         examples=["61"],
@@ -62,31 +51,23 @@ class RegionIn(BaseModel):
     )
 
 
-class MallCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MallCreate(RequestBody):
     name: str = Field(min_length=1, max_length=300, examples=["MPP Kabupaten Sanggau"])
     region: RegionIn
     address: str | None = Field(default=None, max_length=1000)
 
 
-class Opening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Opening(RequestBody):
     opened_at: UtcDateTime | None = Field(
         default=None, description="When it started serving (default now); not in the future."
     )
 
 
-class InaugurationSchedule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InaugurationSchedule(RequestBody):
     scheduled_for: UtcDateTime
 
 
-class Inauguration(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Inauguration(RequestBody):
     inaugurated_at: UtcDateTime | None = Field(
         default=None, description="When (default now); may be historic, not in the future."
     )
@@ -95,9 +76,7 @@ class Inauguration(BaseModel):
     )
 
 
-class CounterCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CounterCreate(RequestBody):
     agency_id: str = Field(min_length=1, max_length=100)
     services: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
         min_length=1,
@@ -110,30 +89,25 @@ class CounterCreate(BaseModel):
     )
 
 
-class Closure(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Closure(RequestBody):
     reason: str | None = Field(default=None, max_length=1000)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def plan_mall(body: MallCreate, request: Request, response: Response, bus: Bus) -> views.Mall:
+async def plan_mall(body: MallCreate, creating: Creating) -> views.Mall:
     """Register a planned mall for a regency or city; publishes `mall.planned`.
 
     At most one mall that is not closed per regency (409).
     """
-    mall: Mall = await bus.handle(
-        PlanMall(
-            name=body.name,
-            province_code=body.region.province_code,
-            regency_code=body.region.regency_code,
-            regency_name=body.region.regency_name,
-            province_name=body.region.province_name,
-            address=body.address,
-        )
+    command = commands.PlanMall(
+        name=body.name,
+        province_code=body.region.province_code,
+        regency_code=body.region.regency_code,
+        regency_name=body.region.regency_name,
+        province_name=body.region.province_name,
+        address=body.address,
     )
-    response.headers["Location"] = str(request.url_for("get_mall", mall_id=mall.id))
-    return views.Mall.from_aggregate(with_etag(response, mall))
+    return await creating.answer(views.Mall, command, read_at="get_mall", id_param="mall_id")
 
 
 @router.get("")
@@ -165,100 +139,51 @@ async def get_mall(mall_id: str, response: Response, malls: Malls) -> views.Mall
 
 
 @router.post("/{mall_id}/open", dependencies=[write])
-async def open_mall(
-    mall_id: str,
-    response: Response,
-    bus: Bus,
-    body: Opening | None = None,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mall:
+async def open_mall(mall_id: str, change: Versioned, body: Opening | None = None) -> views.Mall:
     """A planned mall starts serving (soft launch); publishes `mall.opened`."""
-    command = OpenMall(
-        mall_id=mall_id,
-        opened_at=body.opened_at if body else None,
-        expected_version=expected_version,
-    )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.OpenMall(mall_id=mall_id, opened_at=body.opened_at if body else None)
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/inauguration", dependencies=[write])
 async def schedule_inauguration(
-    mall_id: str,
-    body: InaugurationSchedule,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
+    mall_id: str, body: InaugurationSchedule, change: Versioned
 ) -> views.Mall:
     """Set or move the inauguration date; publishes `mall.inauguration_scheduled`."""
-    command = ScheduleInauguration(
-        mall_id=mall_id, scheduled_for=body.scheduled_for, expected_version=expected_version
-    )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.ScheduleInauguration(mall_id=mall_id, scheduled_for=body.scheduled_for)
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/inaugurate", dependencies=[write])
-async def inaugurate_mall(
-    mall_id: str,
-    body: Inauguration,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mall:
+async def inaugurate_mall(mall_id: str, body: Inauguration, change: Versioned) -> views.Mall:
     """Record the official inauguration (peresmian); publishes `mall.inaugurated`."""
-    command = InaugurateMall(
-        mall_id=mall_id,
-        inaugurated_at=body.inaugurated_at,
-        inaugurated_by=body.inaugurated_by,
-        expected_version=expected_version,
+    command = commands.InaugurateMall(
+        mall_id=mall_id, inaugurated_at=body.inaugurated_at, inaugurated_by=body.inaugurated_by
     )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/counters", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def open_counter(
-    mall_id: str,
-    body: CounterCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mall:
+async def open_counter(mall_id: str, body: CounterCreate, change: Versioned) -> views.Mall:
     """An agency opens its counter (gerai); publishes `mall.counter_opened`.
 
     An agency that is not a local government needs to be a party to an MoU in force (409).
     """
-    command = OpenCounter(
-        mall_id=mall_id,
-        agency_id=body.agency_id,
-        services=body.services,
-        opened_at=body.opened_at,
-        expected_version=expected_version,
+    command = commands.OpenCounter(
+        mall_id=mall_id, agency_id=body.agency_id, services=body.services, opened_at=body.opened_at
     )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    return await change.answer(views.Mall, command)
 
 
 @router.delete("/{mall_id}/counters/{agency_id}", dependencies=[write])
-async def close_counter(
-    mall_id: str,
-    agency_id: str,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mall:
+async def close_counter(mall_id: str, agency_id: str, change: Versioned) -> views.Mall:
     """The agency's counter closes; publishes `mall.counter_closed`."""
-    command = CloseCounter(mall_id=mall_id, agency_id=agency_id, expected_version=expected_version)
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.CloseCounter(mall_id=mall_id, agency_id=agency_id)
+    return await change.answer(views.Mall, command)
 
 
 @router.post("/{mall_id}/close", dependencies=[write])
-async def close_mall(
-    mall_id: str,
-    response: Response,
-    bus: Bus,
-    body: Closure | None = None,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mall:
+async def close_mall(mall_id: str, change: Versioned, body: Closure | None = None) -> views.Mall:
     """It stops operating; publishes `mall.closed`. Its regency may then get a new mall."""
-    command = CloseMall(
-        mall_id=mall_id, reason=body.reason if body else None, expected_version=expected_version
-    )
-    return views.Mall.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.CloseMall(mall_id=mall_id, reason=body.reason if body else None)
+    return await change.answer(views.Mall, command)

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 
-from services.mall import SERVICE, handlers
+from services.mall import SERVICE, commands, handlers
 from services.mall.api import router
-from services.mall.commands import (
-    CloseCounter,
-    CloseMall,
-    InaugurateMall,
-    OpenCounter,
-    OpenMall,
-    PlanMall,
-    ScheduleInauguration,
-)
 from services.mall.consumers import CounterFlags, consumers
 from services.mall.container import MallContainer
 from services.mall.dashboard.figures import DashboardSettings
@@ -27,7 +17,7 @@ from services.mall.programme_metrics import record_programme_figures
 from services.mall.projections import MouRegister
 from services.mall.repository import COLLECTION, MallRepository
 from shared.bus import CommandBus
-from shared.http.app import create_app
+from shared.http.app import app_builder
 from shared.projections.agencies import AgencyDirectory
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -39,34 +29,26 @@ def bootstrap(
     storage: Storage | None = None,
     broker: RabbitBroker | None = None,
 ) -> MallContainer:
-    """The mall service's parts, nothing started.
-
-    Args:
-        settings: by default from the environment.
-        storage: an already connected store (tests restart the service on the same one).
-        broker: by default one failing over between the nodes of ``RABBITMQ_URL``.
-    """
+    """The mall service's parts, nothing started (arguments: ``shared.http.app.app_builder``)."""
     runtime = ServiceRuntime.create(SERVICE, settings or ServiceSettings(), storage, broker)
     malls = MallRepository(runtime.aggregate_store(COLLECTION))
     agency_directory = AgencyDirectory(runtime.storage.db)
     mou_directory = MouRegister(runtime.storage.db)
-    runtime.setup.extend(
-        [malls.ensure_indexes, agency_directory.ensure_indexes, mou_directory.ensure_indexes]
-    )
+    runtime.set_up_indexes(malls, agency_directory, mou_directory)
     runtime.document_publications(SERVICE)
     flags = CounterFlags(malls, agency_directory, mou_directory)
     runtime.consume(consumers(agency_directory, flags))
     bus = CommandBus(
         {
-            PlanMall: partial(handlers.plan_mall, malls=malls),
-            OpenMall: partial(handlers.open_mall, malls=malls),
-            ScheduleInauguration: partial(handlers.schedule_inauguration, malls=malls),
-            InaugurateMall: partial(handlers.inaugurate_mall, malls=malls),
-            CloseMall: partial(handlers.close_mall, malls=malls),
-            OpenCounter: partial(
+            commands.PlanMall: partial(handlers.plan_mall, malls=malls),
+            commands.OpenMall: partial(handlers.open_mall, malls=malls),
+            commands.ScheduleInauguration: partial(handlers.schedule_inauguration, malls=malls),
+            commands.InaugurateMall: partial(handlers.inaugurate_mall, malls=malls),
+            commands.CloseMall: partial(handlers.close_mall, malls=malls),
+            commands.OpenCounter: partial(
                 handlers.open_counter, malls=malls, agencies=agency_directory, mous=mou_directory
             ),
-            CloseCounter: partial(handlers.close_counter, malls=malls),
+            commands.CloseCounter: partial(handlers.close_counter, malls=malls),
         }
     )
     return MallContainer(
@@ -81,18 +63,12 @@ def bootstrap(
     )
 
 
-def build_app(
-    settings: ServiceSettings | None = None,
-    storage: Storage | None = None,
-    broker: RabbitBroker | None = None,
-) -> FastAPI:
-    """The mall service's app over ``bootstrap``'s container, not yet started."""
-    return create_app(
-        bootstrap(settings, storage, broker),
-        title="MPP mall service",
-        description=(
-            "Public Service Malls (Mal Pelayanan Publik): their region, lifecycle and the"
-            " counters (gerai) of the agencies that take part."
-        ),
-        routers=[router, programme_router, dashboard_router],
-    )
+build_app = app_builder(
+    bootstrap,
+    title="MPP mall service",
+    description=(
+        "Public Service Malls (Mal Pelayanan Publik): their region, lifecycle and the"
+        " counters (gerai) of the agencies that take part."
+    ),
+    routers=[router, programme_router, dashboard_router],
+)

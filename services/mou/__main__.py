@@ -3,14 +3,7 @@
 from services.mou import DEFAULT_PORT, SERVICE
 from services.mou.bootstrap import build_app
 from services.mou.settings import MouSettings
-from shared.http.app import configure_service_logging, serve
-
-
-def main() -> None:
-    settings = MouSettings()
-    configure_service_logging(SERVICE, settings)
-    serve(build_app(settings), settings, DEFAULT_PORT)
-
+from shared.http.app import run_service
 
 if __name__ == "__main__":
-    main()
+    run_service(SERVICE, MouSettings(), build_app, DEFAULT_PORT)

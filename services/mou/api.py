@@ -5,27 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.mou import views
-from services.mou.commands import (
-    AppointTeamMember,
-    DraftMou,
-    ReviseMou,
-    ScheduleSigning,
-    SignMou,
-    TerminateMou,
-)
+from services.mou import commands, views
 from services.mou.deps import Mous
-from services.mou.domain import Mou, MouChanges, MouFilter
+from services.mou.domain import MouChanges, MouFilter
 from shared.clock import UtcDateTime
 from shared.errors import RuleViolated
 from shared.events.catalogue import MouStatus
 from shared.http.auth import require_scope
-from shared.http.concurrency import ExpectedVersion, if_match_version
-from shared.http.deps import Bus, with_etag
-from shared.http.fields import omittable_not_null
+from shared.http.deps import Creating, Versioned, with_etag
+from shared.http.fields import RequestBody, omittable_not_null
 from shared.http.pagination import page_request
 from shared.http.views import page_of
 from shared.pagination import Page, PageRequest
@@ -34,9 +25,7 @@ router = APIRouter(prefix="/mous", tags=["mous"])
 write = Depends(require_scope("mou:write"))
 
 
-class PartyInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PartyInput(RequestBody):
     agency_id: str = Field(min_length=1, max_length=100)
 
 
@@ -47,9 +36,7 @@ def _party_ids(parties: PartyList) -> list[str]:
     return [p.agency_id if isinstance(p, PartyInput) else p for p in parties]
 
 
-class MouCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MouCreate(RequestBody):
     number: str | None = Field(default=None, min_length=1, max_length=100)
     title: str = Field(
         min_length=1,
@@ -94,15 +81,11 @@ class MouPatch(BaseModel):
         return value
 
 
-class SigningSchedule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SigningSchedule(RequestBody):
     signing_at: UtcDateTime
 
 
-class SignatureCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SignatureCreate(RequestBody):
     agency_id: str = Field(min_length=1, max_length=100)
     signatory_name: str = Field(min_length=1, max_length=200)
     signatory_title: str = Field(min_length=1, max_length=300)
@@ -111,33 +94,27 @@ class SignatureCreate(BaseModel):
     )
 
 
-class TeamMemberCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TeamMemberCreate(RequestBody):
     agency_id: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(min_length=1, max_length=200, examples=["Anggota"])
 
 
-class Termination(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Termination(RequestBody):
     reason: str = Field(min_length=1, max_length=2000)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def draft_mou(body: MouCreate, request: Request, response: Response, bus: Bus) -> views.Mou:
+async def draft_mou(body: MouCreate, creating: Creating) -> views.Mou:
     """Draft an MoU between known, active agencies; publishes `mou.drafted`."""
-    command = DraftMou(
+    command = commands.DraftMou(
         title=body.title,
         parties=_party_ids(body.parties),
         number=body.number,
         valid_from=body.valid_from,
         valid_until=body.valid_until,
     )
-    mou: Mou = await bus.handle(command)
-    response.headers["Location"] = str(request.url_for("get_mou", mou_id=mou.id))
-    return views.Mou.from_aggregate(with_etag(response, mou))
+    return await creating.answer(views.Mou, command, read_at="get_mou", id_param="mou_id")
 
 
 @router.get("")
@@ -159,78 +136,40 @@ async def get_mou(mou_id: str, response: Response, mous: Mous) -> views.Mou:
 
 
 @router.patch("/{mou_id}", dependencies=[write])
-async def revise_mou(
-    mou_id: str,
-    body: MouPatch,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mou:
+async def revise_mou(mou_id: str, body: MouPatch, change: Versioned) -> views.Mou:
     """Change a draft's title, number, parties or term (409 once signing has begun)."""
     changes = body.model_dump(exclude_unset=True)
     if "parties" in changes and body.parties is not None:
         changes["parties"] = _party_ids(body.parties)
     if not changes:
         raise RuleViolated("nothing to change", field="body")
-    command = ReviseMou(
-        mou_id=mou_id,
-        changes=MouChanges.model_validate(changes),
-        expected_version=expected_version,
-    )
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.ReviseMou(mou_id=mou_id, changes=MouChanges.model_validate(changes))
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/schedule", dependencies=[write])
-async def schedule_signing(
-    mou_id: str,
-    body: SigningSchedule,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mou:
+async def schedule_signing(mou_id: str, body: SigningSchedule, change: Versioned) -> views.Mou:
     """Set or move the signing date; publishes `mou.signing_scheduled`."""
-    command = ScheduleSigning(
-        mou_id=mou_id, signing_at=body.signing_at, expected_version=expected_version
-    )
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.ScheduleSigning(mou_id=mou_id, signing_at=body.signing_at)
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/signatures", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def sign_mou(
-    mou_id: str,
-    body: SignatureCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mou:
+async def sign_mou(mou_id: str, body: SignatureCreate, change: Versioned) -> views.Mou:
     """A party signs; publishes `mou.party_signed`, and `mou.signed` when it is the last."""
-    command = SignMou(mou_id=mou_id, **body.model_dump(), expected_version=expected_version)
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.SignMou(mou_id=mou_id, **body.model_dump())
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/team-members", status_code=status.HTTP_201_CREATED, dependencies=[write])
-async def appoint_team_member(
-    mou_id: str,
-    body: TeamMemberCreate,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mou:
+async def appoint_team_member(mou_id: str, body: TeamMemberCreate, change: Versioned) -> views.Mou:
     """Appoint a working-team member from a party; publishes `mou.team_member_added`."""
-    command = AppointTeamMember(
-        mou_id=mou_id, **body.model_dump(), expected_version=expected_version
-    )
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.AppointTeamMember(mou_id=mou_id, **body.model_dump())
+    return await change.answer(views.Mou, command)
 
 
 @router.post("/{mou_id}/terminate", dependencies=[write])
-async def terminate_mou(
-    mou_id: str,
-    body: Termination,
-    response: Response,
-    bus: Bus,
-    expected_version: ExpectedVersion = Depends(if_match_version),
-) -> views.Mou:
+async def terminate_mou(mou_id: str, body: Termination, change: Versioned) -> views.Mou:
     """End the MoU early, with a reason; publishes `mou.terminated`."""
-    command = TerminateMou(mou_id=mou_id, reason=body.reason, expected_version=expected_version)
-    return views.Mou.from_aggregate(with_etag(response, await bus.handle(command)))
+    command = commands.TerminateMou(mou_id=mou_id, reason=body.reason)
+    return await change.answer(views.Mou, command)

@@ -5,26 +5,17 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 
-from services.mou import SERVICE, handlers
+from services.mou import SERVICE, commands, handlers
 from services.mou.api import router
-from services.mou.commands import (
-    AppointTeamMember,
-    DraftMou,
-    ReviseMou,
-    ScheduleSigning,
-    SignMou,
-    TerminateMou,
-)
 from services.mou.consumers import consumers
 from services.mou.container import MouContainer
 from services.mou.programme_metrics import record_mou_figures
 from services.mou.repository import COLLECTION, MouRepository
 from services.mou.settings import MouSettings
 from shared.bus import CommandBus
-from shared.http.app import create_app
+from shared.http.app import app_builder
 from shared.projections.agencies import AgencyDirectory
 from shared.runtime import PeriodicTask, ServiceRuntime
 from shared.settings import ServiceSettings
@@ -36,18 +27,12 @@ def bootstrap(
     storage: Storage | None = None,
     broker: RabbitBroker | None = None,
 ) -> MouContainer:
-    """The MoU service's parts, nothing started.
-
-    Args:
-        settings: a plain ``ServiceSettings`` gets the MoU settings from the environment.
-        storage: an already connected store (tests restart the service on the same one).
-        broker: by default one failing over between the nodes of ``RABBITMQ_URL``.
-    """
+    """The MoU service's parts, nothing started (arguments: ``shared.http.app.app_builder``)."""
     mou_settings = MouSettings.of(settings)
     runtime = ServiceRuntime.create(SERVICE, mou_settings, storage, broker)
     mous = MouRepository(runtime.aggregate_store(COLLECTION))
     agency_directory = AgencyDirectory(runtime.storage.db)
-    runtime.setup.extend([mous.ensure_indexes, agency_directory.ensure_indexes])
+    runtime.set_up_indexes(mous, agency_directory)
     runtime.document_publications(SERVICE)
     runtime.consume(consumers(agency_directory))
 
@@ -59,14 +44,14 @@ def bootstrap(
     )
     bus = CommandBus(
         {
-            DraftMou: partial(handlers.draft_mou, mous=mous, agencies=agency_directory),
-            ReviseMou: partial(handlers.revise_mou, mous=mous, agencies=agency_directory),
-            ScheduleSigning: partial(handlers.schedule_signing, mous=mous),
-            SignMou: partial(handlers.sign_mou, mous=mous, agencies=agency_directory),
-            AppointTeamMember: partial(
+            commands.DraftMou: partial(handlers.draft_mou, mous=mous, agencies=agency_directory),
+            commands.ReviseMou: partial(handlers.revise_mou, mous=mous, agencies=agency_directory),
+            commands.ScheduleSigning: partial(handlers.schedule_signing, mous=mous),
+            commands.SignMou: partial(handlers.sign_mou, mous=mous, agencies=agency_directory),
+            commands.AppointTeamMember: partial(
                 handlers.appoint_team_member, mous=mous, agencies=agency_directory
             ),
-            TerminateMou: partial(handlers.terminate_mou, mous=mous),
+            commands.TerminateMou: partial(handlers.terminate_mou, mous=mous),
         }
     )
     return MouContainer(
@@ -79,18 +64,12 @@ def bootstrap(
     )
 
 
-def build_app(
-    settings: ServiceSettings | None = None,
-    storage: Storage | None = None,
-    broker: RabbitBroker | None = None,
-) -> FastAPI:
-    """The MoU service's app over ``bootstrap``'s container, not yet started."""
-    return create_app(
-        bootstrap(settings, storage, broker),
-        title="MPP MoU service",
-        description=(
-            "MoUs (Nota Kesepahaman) between KemenPANRB and the bodies joining the Public Service"
-            " Mall programme: parties, signatures and the working team."
-        ),
-        routers=[router],
-    )
+build_app = app_builder(
+    bootstrap,
+    title="MPP MoU service",
+    description=(
+        "MoUs (Nota Kesepahaman) between KemenPANRB and the bodies joining the Public Service"
+        " Mall programme: parties, signatures and the working team."
+    ),
+    routers=[router],
+)

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
-
 from services.mou.container import MouContainer
 from services.mou.repository import MouRepository
-from shared.container import container_dependency
+from shared.container import container_parts
 
-Container = Annotated[MouContainer, Depends(container_dependency(MouContainer))]
+_part = container_parts(MouContainer)
 
+_mous = _part(lambda c: c.mous)
 
-def _mous(container: Container) -> MouRepository:
-    return container.mous
-
-
-Mous = Annotated[MouRepository, Depends(_mous)]
+Mous = Annotated[MouRepository, _mous]

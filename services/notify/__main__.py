@@ -3,14 +3,7 @@
 from services.notify import DEFAULT_PORT, SERVICE
 from services.notify.bootstrap import build_app
 from services.notify.settings import NotifySettings
-from shared.http.app import configure_service_logging, serve
-
-
-def main() -> None:
-    settings = NotifySettings()
-    configure_service_logging(SERVICE, settings)
-    serve(build_app(settings), settings, DEFAULT_PORT)
-
+from shared.http.app import run_service
 
 if __name__ == "__main__":
-    main()
+    run_service(SERVICE, NotifySettings(), build_app, DEFAULT_PORT)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, Field
 
 from services.notify.broker import NotifyBroker
 from services.notify.commands import (
@@ -34,7 +34,8 @@ from services.notify.topology import subscription_queue_name
 from shared.clock import UtcDateTime, utcnow
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version, set_etag
-from shared.http.deps import Bus
+from shared.http.deps import Bus, Creating
+from shared.http.fields import RequestBody
 from shared.http.pagination import page_request
 from shared.pagination import Page, PageRequest
 
@@ -43,9 +44,7 @@ Pattern = Annotated[str, Field(max_length=255)]
 router = APIRouter(tags=["subscriptions"], dependencies=[admin])
 
 
-class SubscriptionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubscriptionCreate(RequestBody):
     url: str = Field(max_length=2048, examples=["https://example.go.id/hooks/mpp"])
     event_types: list[Pattern] = Field(
         min_length=1,
@@ -62,9 +61,7 @@ class SubscriptionCreate(BaseModel):
     )
 
 
-class SubscriptionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubscriptionPatch(RequestBody):
     url: str | None = Field(default=None, max_length=2048)
     event_types: list[Pattern] | None = Field(default=None, min_length=1, max_length=MAX_PATTERNS)
     description: str | None = Field(default=None, max_length=1000)
@@ -74,9 +71,7 @@ class SubscriptionPatch(BaseModel):
     )
 
 
-class Rotation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Rotation(RequestBody):
     grace_seconds: float | None = Field(
         default=None,
         ge=0,
@@ -86,9 +81,7 @@ class Rotation(BaseModel):
     )
 
 
-class Replay(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Replay(RequestBody):
     since: UtcDateTime = Field(
         description="Re-send logged events whose `time` is this or later (read from the"
         " log stream, within its retention)."
@@ -171,17 +164,14 @@ async def _view(
 
 @router.post("/subscriptions", status_code=status.HTTP_201_CREATED)
 async def create_subscription(
-    body: SubscriptionCreate,
-    request: Request,
-    response: Response,
-    bus: Bus,
+    body: SubscriptionCreate, creating: Creating
 ) -> SubscriptionWithSecret:
     """Subscribe a URL to event types; the answer holds the signing secret, once."""
-    subscription: Subscription = await bus.handle(CreateSubscription(**body.model_dump()))
-    response.headers["Location"] = str(
-        request.url_for("get_subscription", subscription_id=subscription.id)
+    subscription = await creating.handle(
+        CreateSubscription(**body.model_dump()),
+        read_at="get_subscription",
+        id_param="subscription_id",
     )
-    set_etag(response, subscription.version)
     view = SubscriptionView.of(subscription, SubscriptionHealth())
     return SubscriptionWithSecret(**view.model_dump(), secret=subscription.secret)
 

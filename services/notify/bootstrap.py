@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 
 from services.notify import SERVICE, handlers
@@ -40,12 +40,12 @@ from services.notify.retry import RetryPolicy
 from services.notify.settings import NotifySettings
 from services.notify.topology import DELAY_PREFIX, log_stream_arguments, subscription_queue_name
 from services.notify.webhook_client import build_webhook_client
-from services.notify.webhook_docs import describe_webhooks
+from services.notify.webhook_docs import webhooks
 from services.notify.workers import SubscriptionWorkers
 from shared.bus import CommandBus
 from shared.egress import EgressPolicy
 from shared.errors import NotFound
-from shared.http.app import create_app
+from shared.http.app import app_builder
 from shared.runtime import PeriodicTask, ServiceRuntime
 from shared.secrets import SecretBox
 from shared.settings import ServiceSettings
@@ -110,26 +110,16 @@ def bootstrap(
     )
 
 
-def build_app(
-    settings: ServiceSettings | None = None,
-    storage: Storage | None = None,
-    broker: RabbitBroker | None = None,
-    *,
-    egress: EgressPolicy | None = None,
-    connection: NotifyBroker | None = None,
-) -> FastAPI:
-    """The notify service's app over ``bootstrap``'s container, not yet started."""
-    app = create_app(
-        bootstrap(settings, storage, broker, egress=egress, connection=connection),
-        title="MPP notify service",
-        description=(
-            "The event log of the MPP platform (a RabbitMQ stream), its live feed (Server-Sent"
-            " Events) and webhook subscriptions, delivered per Standard Webhooks 1.0."
-        ),
-        routers=[feed_router, subscriptions_router],
-    )
-    describe_webhooks(app)
-    return app
+build_app = app_builder(
+    bootstrap,
+    title="MPP notify service",
+    description=(
+        "The event log of the MPP platform (a RabbitMQ stream), its live feed (Server-Sent"
+        " Events) and webhook subscriptions, delivered per Standard Webhooks 1.0."
+    ),
+    routers=[feed_router, subscriptions_router],
+    webhooks=[webhooks],
+)
 
 
 @dataclass(frozen=True)
@@ -148,9 +138,8 @@ def _stores(runtime: ServiceRuntime, config: NotifySettings) -> _Stores:
     attempts = AttemptLog(
         db, timedelta(days=config.attempt_retention_days), ttl_index=runtime.storage.durable
     )
-    runtime.setup.extend(
-        [subscriptions.ensure_indexes, attempts.ensure_indexes, subscriptions.secure_stored_secrets]
-    )
+    runtime.set_up_indexes(subscriptions, attempts)
+    runtime.setup.append(subscriptions.secure_stored_secrets)
     return _Stores(subscriptions, attempts, HealthStore(db))
 
 
@@ -204,55 +193,27 @@ def _command_bus(
     announce: Callable[[str], Awaitable[None]],
     egress: EgressPolicy,
 ) -> CommandBus:
-    subscriptions, attempts, health = stores.subscriptions, stores.attempts, stores.health
+    deps = handlers.NotifyDeps(
+        subscriptions=stores.subscriptions,
+        attempts=stores.attempts,
+        health=stores.health,
+        broker=broker,
+        live=live,
+        announce=announce,
+        egress=egress,
+        default_grace_seconds=config.webhook_secret_rotation_grace_seconds,
+    )
+    handled_by: dict[type[Any], Callable[..., Awaitable[Any]]] = {
+        CreateSubscription: handlers.create_subscription,
+        UpdateSubscription: handlers.update_subscription,
+        DeleteSubscription: handlers.delete_subscription,
+        RotateSecret: handlers.rotate_secret,
+        DisableSubscription: handlers.disable_subscription,
+        RetryDelivery: handlers.retry_delivery,
+        ReplayEvents: handlers.replay_events,
+    }
     return CommandBus(
-        {
-            CreateSubscription: partial(
-                handlers.create_subscription,
-                subscriptions=subscriptions,
-                broker=broker,
-                announce=announce,
-                egress=egress,
-            ),
-            UpdateSubscription: partial(
-                handlers.update_subscription,
-                subscriptions=subscriptions,
-                health=health,
-                broker=broker,
-                announce=announce,
-                egress=egress,
-            ),
-            DeleteSubscription: partial(
-                handlers.delete_subscription,
-                subscriptions=subscriptions,
-                attempts=attempts,
-                health=health,
-                broker=broker,
-                announce=announce,
-            ),
-            RotateSecret: partial(
-                handlers.rotate_secret,
-                subscriptions=subscriptions,
-                default_grace_seconds=config.webhook_secret_rotation_grace_seconds,
-                announce=announce,
-            ),
-            DisableSubscription: partial(
-                handlers.disable_subscription,
-                subscriptions=subscriptions,
-                broker=broker,
-                announce=announce,
-            ),
-            RetryDelivery: partial(
-                handlers.retry_delivery,
-                attempts=attempts,
-                subscriptions=subscriptions,
-                live=live,
-                broker=broker,
-            ),
-            ReplayEvents: partial(
-                handlers.replay_events, subscriptions=subscriptions, live=live, broker=broker
-            ),
-        }
+        {command: partial(handler, deps=deps) for command, handler in handled_by.items()}
     )
 
 

@@ -7,7 +7,7 @@ that are not an aggregate are typed here.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -15,6 +15,8 @@ from services.notify.deliveries import Delivery
 from services.notify.domain import Subscription, SubscriptionChanges
 from shared.bus import Command
 from shared.clock import UtcDateTime
+
+R = TypeVar("R")
 
 
 class RotatedSecret(NamedTuple):
@@ -41,23 +43,26 @@ class CreateSubscription(Command[Subscription]):
     max_in_flight: int = 1
 
 
-class UpdateSubscription(Command[Subscription]):
+class OnSubscription(Command[R]):
+    """A command on one existing subscription, which it names."""
+
     subscription_id: str
+
+
+class UpdateSubscription(OnSubscription[Subscription]):
     changes: SubscriptionChanges
 
 
-class DeleteSubscription(Command[None]):
-    subscription_id: str
+class DeleteSubscription(OnSubscription[None]):
+    """Delete it with its queue, its delivery log and its health record."""
 
 
-class RotateSecret(Command[RotatedSecret]):
-    subscription_id: str
+class RotateSecret(OnSubscription[RotatedSecret]):
     grace_seconds: float | None = None
     """How long the old secret keeps signing; None: the service's setting."""
 
 
-class DisableSubscription(Command[Subscription]):
-    subscription_id: str
+class DisableSubscription(OnSubscription[Subscription]):
     reason: str
 
 
@@ -65,7 +70,6 @@ class RetryDelivery(Command[Delivery]):
     delivery_id: str
 
 
-class ReplayEvents(Command[ReplayStarted]):
-    subscription_id: str
+class ReplayEvents(OnSubscription[ReplayStarted]):
     since: datetime
     until: datetime | None = None

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from services.notify.broker import NotifyBroker
 from services.notify.commands import (
     CreateSubscription,
     DeleteSubscription,
     DisableSubscription,
+    OnSubscription,
     ReplayEvents,
     ReplayStarted,
     RetryDelivery,
@@ -41,6 +44,33 @@ log = get_logger(__name__)
 Announce = Callable[[str], Awaitable[None]]
 
 
+@dataclass(frozen=True, kw_only=True)
+class NotifyDeps:
+    """What the handlers act on, wired once in the bootstrap.
+
+    Args:
+        announce: tells every replica's workers that a subscription changed.
+        egress: where webhooks may go.
+        default_grace_seconds: how long a rotated secret keeps signing when the command
+            names no grace.
+    """
+
+    subscriptions: SubscriptionRepository
+    attempts: AttemptLog
+    health: HealthStore
+    broker: NotifyBroker
+    live: LiveLog
+    announce: Announce
+    egress: EgressPolicy
+    default_grace_seconds: float
+
+    async def changing(self, command: OnSubscription[Any]) -> Subscription:
+        """The subscription ``command`` names, checked against the version it pinned."""
+        return await load_for_change(
+            self.subscriptions, command.subscription_id, command.expected_version
+        )
+
+
 async def vet_url(egress: EgressPolicy, url: str, field: str = "url") -> None:
     """A 422 naming ``field`` unless ``url`` is well formed and the egress policy allows it."""
     check_url(url, field)
@@ -50,54 +80,39 @@ async def vet_url(egress: EgressPolicy, url: str, field: str = "url") -> None:
         raise RuleViolated(refused.reason, field=field) from None
 
 
-async def create_subscription(
-    command: CreateSubscription,
-    subscriptions: SubscriptionRepository,
-    broker: NotifyBroker,
-    announce: Announce,
-    egress: EgressPolicy,
-) -> Subscription:
-    await vet_url(egress, command.url)
+async def create_subscription(command: CreateSubscription, deps: NotifyDeps) -> Subscription:
+    await vet_url(deps.egress, command.url)
     subscription = Subscription.create(**command.arguments())
-    await subscriptions.add(subscription)
-    await broker.declare_subscription(subscription.id)
-    await broker.bind(subscription.id, subscription.event_types)
-    await announce(subscription.id)
+    await deps.subscriptions.add(subscription)
+    await deps.broker.declare_subscription(subscription.id)
+    await deps.broker.bind(subscription.id, subscription.event_types)
+    await deps.announce(subscription.id)
     log.info(
         "subscription.created", subscription_id=subscription.id, url=redact_url(subscription.url)
     )
     return subscription
 
 
-async def update_subscription(
-    command: UpdateSubscription,
-    subscriptions: SubscriptionRepository,
-    health: HealthStore,
-    broker: NotifyBroker,
-    announce: Announce,
-    egress: EgressPolicy,
-) -> Subscription:
+async def update_subscription(command: UpdateSubscription, deps: NotifyDeps) -> Subscription:
     if command.changes.url is not None:
-        await vet_url(egress, command.changes.url)
-    subscription = await load_for_change(
-        subscriptions, command.subscription_id, command.expected_version
-    )
+        await vet_url(deps.egress, command.changes.url)
+    subscription = await deps.changing(command)
     was, patterns = subscription.status, list(subscription.event_types)
     changed = subscription.update(command.changes)
     if not changed:
         return subscription
-    await subscriptions.save(subscription)
+    await deps.subscriptions.save(subscription)
     if was == "disabled" and subscription.status != "disabled":
-        await broker.declare_subscription(subscription.id)
-        await broker.bind(subscription.id, subscription.event_types)
-        await health.reset(subscription.id)
+        await deps.broker.declare_subscription(subscription.id)
+        await deps.broker.bind(subscription.id, subscription.event_types)
+        await deps.health.reset(subscription.id)
     elif "event_types" in changed and subscription.status != "disabled":
         # Bind the new patterns before dropping the old: no event falls between.
-        await broker.bind(subscription.id, subscription.event_types)
-        await broker.unbind(
+        await deps.broker.bind(subscription.id, subscription.event_types)
+        await deps.broker.unbind(
             subscription.id, [p for p in patterns if p not in subscription.event_types]
         )
-    await announce(subscription.id)
+    await deps.announce(subscription.id)
     if "status" in changed:
         log.info(
             "subscription.status_changed",
@@ -108,58 +123,35 @@ async def update_subscription(
     return subscription
 
 
-async def delete_subscription(
-    command: DeleteSubscription,
-    subscriptions: SubscriptionRepository,
-    attempts: AttemptLog,
-    health: HealthStore,
-    broker: NotifyBroker,
-    announce: Announce,
-) -> None:
-    subscription = await load_for_change(
-        subscriptions, command.subscription_id, command.expected_version
-    )
-    await subscriptions.delete(subscription)
-    await announce(subscription.id)
-    await broker.delete_subscription(subscription.id)
-    await attempts.delete_for(subscription.id)
-    await health.forget(subscription.id)
+async def delete_subscription(command: DeleteSubscription, deps: NotifyDeps) -> None:
+    subscription = await deps.changing(command)
+    await deps.subscriptions.delete(subscription)
+    await deps.announce(subscription.id)
+    await deps.broker.delete_subscription(subscription.id)
+    await deps.attempts.delete_for(subscription.id)
+    await deps.health.forget(subscription.id)
     log.info("subscription.deleted", subscription_id=subscription.id)
 
 
-async def rotate_secret(
-    command: RotateSecret,
-    subscriptions: SubscriptionRepository,
-    default_grace_seconds: float,
-    announce: Announce,
-) -> RotatedSecret:
-    subscription = await load_for_change(
-        subscriptions, command.subscription_id, command.expected_version
-    )
-    grace = default_grace_seconds if command.grace_seconds is None else command.grace_seconds
+async def rotate_secret(command: RotateSecret, deps: NotifyDeps) -> RotatedSecret:
+    subscription = await deps.changing(command)
+    grace = deps.default_grace_seconds if command.grace_seconds is None else command.grace_seconds
     secret = subscription.rotate_secret(timedelta(seconds=grace))
-    await subscriptions.save(subscription)
-    await announce(subscription.id)
+    await deps.subscriptions.save(subscription)
+    await deps.announce(subscription.id)
     log.info("subscription.secret_rotated", subscription_id=subscription.id, grace_seconds=grace)
     return RotatedSecret(subscription, secret)
 
 
-async def disable_subscription(
-    command: DisableSubscription,
-    subscriptions: SubscriptionRepository,
-    broker: NotifyBroker,
-    announce: Announce,
-) -> Subscription:
+async def disable_subscription(command: DisableSubscription, deps: NotifyDeps) -> Subscription:
     """Disable it: its queue stops receiving events and drops its backlog (replay recovers)."""
-    subscription = await load_for_change(
-        subscriptions, command.subscription_id, command.expected_version
-    )
+    subscription = await deps.changing(command)
     if subscription.disable(command.reason):
-        await subscriptions.save(subscription)
-        await announce(subscription.id)
+        await deps.subscriptions.save(subscription)
+        await deps.announce(subscription.id)
         with contextlib.suppress(Exception):  # deleted meanwhile
-            await broker.unbind(subscription.id, subscription.event_types)
-            await broker.purge(subscription.id)
+            await deps.broker.unbind(subscription.id, subscription.event_types)
+            await deps.broker.purge(subscription.id)
         log.warning(
             "subscription.disabled",
             subscription_id=subscription.id,
@@ -169,18 +161,12 @@ async def disable_subscription(
     return subscription
 
 
-async def retry_delivery(
-    command: RetryDelivery,
-    attempts: AttemptLog,
-    subscriptions: SubscriptionRepository,
-    live: LiveLog,
-    broker: NotifyBroker,
-) -> Delivery:
+async def retry_delivery(command: RetryDelivery, deps: NotifyDeps) -> Delivery:
     """One more attempt of a delivery, now: its event is read back from the log stream."""
-    delivery = await attempts.get(command.delivery_id)
-    subscription = await subscriptions.get(delivery.subscription_id)
+    delivery = await deps.attempts.get(command.delivery_id)
+    subscription = await deps.subscriptions.get(delivery.subscription_id)
     subscription.ensure_deliverable()
-    entry = await live.find(delivery.event_id, delivery.event_time)
+    entry = await deps.live.find(delivery.event_id, delivery.event_time)
     if entry is None:
         raise InvalidTransition(
             f"event {delivery.event_id} is no longer in the event log (retention)",
@@ -190,25 +176,20 @@ async def retry_delivery(
     if delivery.replay_id:
         headers[REPLAY] = delivery.replay_id
     headers[POSITION] = entry.position
-    await broker.send(subscription.id, entry.body(), headers, publisher=entry.publisher)
+    await deps.broker.send(subscription.id, entry.body(), headers, publisher=entry.publisher)
     log.info("delivery.retry_requested", delivery_id=delivery.id, status=delivery.status)
     return delivery
 
 
-async def replay_events(
-    command: ReplayEvents,
-    subscriptions: SubscriptionRepository,
-    live: LiveLog,
-    broker: NotifyBroker,
-) -> ReplayStarted:
+async def replay_events(command: ReplayEvents, deps: NotifyDeps) -> ReplayStarted:
     """Every logged event since ``since`` that the subscription wants, into its queue."""
     if command.until is not None and command.until <= command.since:
         raise RuleViolated("until must come after since", field="until")
-    subscription = await subscriptions.get(command.subscription_id)
+    subscription = await deps.subscriptions.get(command.subscription_id)
     subscription.ensure_deliverable()
     replay_id = new_id("rpl")
     sent = 0
-    async with contextlib.aclosing(live.entries(0, command.since)) as entries:
+    async with contextlib.aclosing(deps.live.entries(0, command.since)) as entries:
         async for position, entry in entries:
             if entry is None or not matches_any(subscription.event_types, entry.type):
                 continue
@@ -218,7 +199,9 @@ async def replay_events(
             if command.until is not None and when >= command.until:
                 continue
             headers = {REPLAY: replay_id, POSITION: position}
-            await broker.send(subscription.id, entry.body(), headers, publisher=entry.publisher)
+            await deps.broker.send(
+                subscription.id, entry.body(), headers, publisher=entry.publisher
+            )
             sent += 1
     log.info(
         "subscription.replay_started",

@@ -8,7 +8,7 @@ Standard Webhooks headers; any 2xx is success, 410 disables the subscription.
 # No ``from __future__ import annotations``: FastAPI reads ``WebhookEvent`` at runtime.
 from typing import Annotated, Any, Union
 
-from fastapi import Body, FastAPI, Header
+from fastapi import APIRouter, Body, Header
 from pydantic import Field
 
 from shared.events.catalogue import EVENT_TYPES
@@ -26,27 +26,28 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def describe_webhooks(app: FastAPI) -> None:
-    """Add the ``mpp-event`` webhook to ``app``'s OpenAPI document (no route is served)."""
+webhooks = APIRouter()
+"""The ``mpp-event`` webhook, for an app's OpenAPI ``webhooks`` (no route serves it)."""
 
-    @app.webhooks.post(
-        "mpp-event", summary="One platform event, to a subscriber's URL", responses=_RESPONSES
-    )
-    async def mpp_event(
-        event: WebhookEvent = Body(media_type=CONTENT_TYPE),
-        webhook_id: str = Header(
-            alias="webhook-id", description="The event's id; stable across retries."
-        ),
-        webhook_timestamp: str = Header(
-            alias="webhook-timestamp", pattern=r"^\d+$", description="Unix seconds."
-        ),
-        webhook_signature: str = Header(
-            alias="webhook-signature",
-            description='`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, one per'
-            " secret, space-separated (two during a secret rotation).",
-        ),
-        traceparent: str | None = Header(
-            None, description="W3C trace context of the delivery, when tracing is on."
-        ),
-    ) -> None:
-        """Sent for each event matching the subscription's `event_types`, in order per subject."""
+
+@webhooks.post(
+    "mpp-event", summary="One platform event, to a subscriber's URL", responses=_RESPONSES
+)
+async def mpp_event(
+    event: WebhookEvent = Body(media_type=CONTENT_TYPE),
+    webhook_id: str = Header(
+        alias="webhook-id", description="The event's id; stable across retries."
+    ),
+    webhook_timestamp: str = Header(
+        alias="webhook-timestamp", pattern=r"^\d+$", description="Unix seconds."
+    ),
+    webhook_signature: str = Header(
+        alias="webhook-signature",
+        description='`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, one per'
+        " secret, space-separated (two during a secret rotation).",
+    ),
+    traceparent: str | None = Header(
+        None, description="W3C trace context of the delivery, when tracing is on."
+    ),
+) -> None:
+    """Sent for each event matching the subscription's `event_types`, in order per subject."""

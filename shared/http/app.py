@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import ParamSpec, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -23,6 +24,9 @@ from shared.tracing import instrument_app
 
 log = get_logger(__name__)
 
+S = TypeVar("S", bound=ServiceSettings)
+P = ParamSpec("P")
+
 
 def create_app(
     container: ServiceContainer,
@@ -30,6 +34,7 @@ def create_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
+    webhooks: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The service's HTTP app; its lifespan starts and stops the container's runtime.
 
@@ -39,6 +44,8 @@ def create_app(
         title: the OpenAPI title.
         description: the OpenAPI description.
         routers: the service's resource routers.
+        webhooks: what the service sends to other servers, documented in OpenAPI's
+            ``webhooks`` section (no route is served).
     """
     runtime = container.runtime
 
@@ -72,7 +79,40 @@ def create_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    for webhook in webhooks:
+        app.webhooks.include_router(webhook)
     return app
+
+
+def app_builder(
+    bootstrap: Callable[P, ServiceContainer],
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    webhooks: Sequence[APIRouter] = (),
+) -> Callable[P, FastAPI]:
+    """A service's ``build_app``: ``create_app`` over what its ``bootstrap`` builds.
+
+    Args:
+        bootstrap: the service's parts, nothing started, from ``(settings, storage, broker)``:
+            settings by default from the environment (a plain ``ServiceSettings`` gets a
+            service's own settings from there too); storage an already connected store (tests
+            restart a service on the same one); broker by default one failing over between
+            the nodes of ``RABBITMQ_URL``. ``build_app`` takes the same arguments.
+        title: the OpenAPI title.
+        description: the OpenAPI description.
+        routers: the service's resource routers.
+        webhooks: what the service sends to other servers (see ``create_app``).
+    """
+
+    def build_app(*args: P.args, **kwargs: P.kwargs) -> FastAPI:
+        container = bootstrap(*args, **kwargs)
+        return create_app(
+            container, title=title, description=description, routers=routers, webhooks=webhooks
+        )
+
+    return build_app
 
 
 def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
@@ -94,5 +134,12 @@ def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
     )
 
 
-def configure_service_logging(service: str, settings: ServiceSettings) -> None:
+def run_service(
+    service: str,
+    settings: S,
+    build_app: Callable[[S], FastAPI],
+    default_port: int,
+) -> None:
+    """What ``python -m services.<service>`` does: log as the service, then serve its app."""
     configure_logging(service, level=settings.log_level, fmt=settings.log_format)
+    serve(build_app(settings), settings, default_port)

@@ -1,8 +1,19 @@
-"""Request fields whose OpenAPI schema says exactly what the server accepts."""
+"""Request bodies and fields whose OpenAPI schema says exactly what the server accepts."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class RequestBody(BaseModel):
+    """What a client sends: a field the body does not name is refused (422), not ignored.
+
+    (Pydantic does not pass this docstring on: each body's schema keeps its own, or none.)
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def omittable_not_null(schema: dict[str, Any]) -> None:

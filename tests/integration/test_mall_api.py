@@ -15,10 +15,17 @@ import pytest
 from services.mall.bootstrap import build_app
 from services.mall.container import MallContainer
 from shared.container import container_of
-from shared.events.catalogue import AgencyService
 from shared.storage import Storage
 from tests.support.inprocess import run_in_process
-from tests.support.mou_events import Party, agency_registered, mou_signed, mou_terminated
+from tests.support.mou_events import (
+    KEMENKUMHAM,
+    KEMENPANRB,
+    Party,
+    agency_registered,
+    mou_signed,
+    mou_terminated,
+)
+from tests.support.problems import problem_of
 from tests.support.reference_malls import (
     DKI_JAKARTA,
     HULU_SUNGAI_SELATAN,
@@ -29,29 +36,15 @@ from tests.support.reference_malls import (
 )
 from tests.support.servers import RunningService
 
-KEMENPANRB = Party("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
-KEMENKUMHAM = Party(
-    "agc_kumham",
-    "KEMENKUMHAM",
-    "Kementerian Hukum dan HAM",
-    services=(
-        AgencyService(code="PASPOR", name="Permohonan paspor"),
-        AgencyService(code="PASPOR_GANTI", name="Penggantian paspor"),
-    ),
+POLRI = Party.offering(
+    "agc_polri", "POLRI", "Kepolisian Negara Republik Indonesia", kind="agency", SKCK="SKCK"
 )
-POLRI = Party(
-    "agc_polri",
-    "POLRI",
-    "Kepolisian Negara Republik Indonesia",
-    kind="agency",
-    services=(AgencyService(code="SKCK", name="SKCK"),),
-)
-DISDUKCAPIL = Party(
+DISDUKCAPIL = Party.offering(
     "agc_dukcapil_hss",
     "DISDUKCAPIL_HSS",
     "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Hulu Sungai Selatan",
     kind="local_government",
-    services=(AgencyService(code="KTP_EL", name="KTP elektronik"),),
+    KTP_EL="KTP elektronik",
 )
 
 
@@ -82,14 +75,6 @@ async def _post(
     svc: RunningService, path: str, body: dict[str, Any] | None = None, **headers: str
 ) -> httpx.Response:
     return await svc.client.post(path, json=body, headers={**svc.headers, **headers})
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 # --- creating and reading ------------------------------------------------------------------
@@ -153,21 +138,21 @@ async def test_invalid_input_is_a_422_problem_naming_the_field(
     mall: RunningService, body: dict[str, Any], field: str
 ) -> None:
     response = await mall.client.post("/malls", json=body, headers=mall.headers)
-    problem = _problem(response, 422)
+    problem = problem_of(response, 422)
     assert problem["field"] == field
 
 
 async def test_writes_need_a_key_and_reads_do_not(mall: RunningService) -> None:
     refused = await mall.client.post("/malls", json=SANGGAU.create_body())
-    _problem(refused, 401)
+    problem_of(refused, 401)
     created = await _create(mall)
     assert (await mall.client.get(f"/malls/{created['id']}")).status_code == 200
     assert (await mall.client.get("/malls")).status_code == 200
 
 
-async def test_an_unknown_mall_is_a_404_problem(mall: RunningService) -> None:
-    _problem(await mall.client.get("/malls/mall_nothing"), 404)
-    _problem(await _post(mall, "/malls/mall_nothing/open"), 404)
+async def test_an_unknown_mall_is_a_404problem_of(mall: RunningService) -> None:
+    problem_of(await mall.client.get("/malls/mall_nothing"), 404)
+    problem_of(await _post(mall, "/malls/mall_nothing/open"), 404)
 
 
 async def test_a_second_mall_in_a_regency_is_a_409_until_the_first_closes(
@@ -175,7 +160,7 @@ async def test_a_second_mall_in_a_regency_is_a_409_until_the_first_closes(
 ) -> None:
     first = await _create(mall)
     again = await mall.client.post("/malls", json=SANGGAU.create_body(), headers=mall.headers)
-    problem = _problem(again, 409)
+    problem = problem_of(again, 409)
     assert problem["existing_mall_id"] == first["id"]
     assert "61.03" in problem["detail"]
 
@@ -235,20 +220,20 @@ async def test_an_illegal_transition_is_a_409_naming_the_current_state(
         ("inauguration", {"scheduled_for": "2022-06-01"}),
         ("inaugurate", {"inaugurated_by": "Menteri PANRB"}),
     ):
-        problem = _problem(await _post(mall, f"{base}/{path}", body), 409)
+        problem = problem_of(await _post(mall, f"{base}/{path}", body), 409)
         assert problem["current_state"] == "inaugurated"
         assert problem["type"].endswith("/invalid-transition")
     await _post(mall, f"{base}/close")
-    problem = _problem(await _post(mall, f"{base}/close"), 409)
+    problem = problem_of(await _post(mall, f"{base}/close"), 409)
     assert problem["current_state"] == "closed"
 
 
 async def test_a_future_opening_or_inauguration_is_a_422(mall: RunningService) -> None:
     created = await _create(mall)
     base = f"/malls/{created['id']}"
-    problem = _problem(await _post(mall, f"{base}/open", {"opened_at": "2999-01-01"}), 422)
+    problem = problem_of(await _post(mall, f"{base}/open", {"opened_at": "2999-01-01"}), 422)
     assert problem["field"] == "opened_at"
-    problem = _problem(
+    problem = problem_of(
         await _post(
             mall, f"{base}/inaugurate", {"inaugurated_at": "2999-01-01", "inaugurated_by": "X"}
         ),
@@ -265,7 +250,7 @@ async def test_a_stale_if_match_is_a_412_and_a_current_one_is_accepted(
     created = await _create(mall)
     base = f"/malls/{created['id']}"
     stale = await _post(mall, f"{base}/open", None, **{"If-Match": '"7"'})
-    problem = _problem(stale, 412)
+    problem = problem_of(stale, 412)
     assert problem["current_version"] == 1
     assert (await mall.client.get(base)).json()["status"] == "planned"
     current = await _post(mall, f"{base}/open", None, **{"If-Match": '"1"'})
@@ -283,7 +268,7 @@ async def test_a_counter_opens_only_for_an_agency_party_to_an_mou_in_force(
     counters = f"/malls/{created['id']}/counters"
     body = {"agency_id": KEMENKUMHAM.agency_id, "services": ["PASPOR"]}
 
-    problem = _problem(await _post(mall, counters, body), 409)
+    problem = problem_of(await _post(mall, counters, body), 409)
     assert "not a party to any MoU in force" in problem["detail"]
     assert problem["reason"] == "no_mou_in_force"
 
@@ -299,7 +284,7 @@ async def test_a_counter_opens_only_for_an_agency_party_to_an_mou_in_force(
     assert counter["flag_reason"] is None
     assert counter["opened_at"].endswith("Z")
 
-    _problem(await _post(mall, counters, body), 409)  # one counter per agency per mall
+    problem_of(await _post(mall, counters, body), 409)  # one counter per agency per mall
 
 
 async def test_a_local_government_counter_needs_no_mou(mall: RunningService) -> None:
@@ -327,7 +312,7 @@ async def test_an_unknown_agency_or_a_service_it_does_not_offer_is_a_422(
 ) -> None:
     await _sign(mall, "mou_2022", [KEMENPANRB, KEMENKUMHAM])
     created = await _create(mall)
-    problem = _problem(await _post(mall, f"/malls/{created['id']}/counters", body), 422)
+    problem = problem_of(await _post(mall, f"/malls/{created['id']}/counters", body), 422)
     assert problem["field"] == field
 
 
@@ -345,7 +330,7 @@ async def test_closing_a_counter_removes_it_and_a_missing_one_is_a_404(
     assert closed.status_code == 200, closed.text
     assert [c["code"] for c in closed.json()["counters"]] == ["KEMENKUMHAM"]
     missing = await mall.client.delete(f"{counters}/{POLRI.agency_id}", headers=mall.headers)
-    _problem(missing, 404)
+    problem_of(missing, 404)
 
 
 async def test_a_terminated_mou_flags_the_counters_in_the_malls_view(
@@ -389,7 +374,7 @@ async def test_malls_are_listed_by_status_and_province_and_paged(mall: RunningSe
         await mall.client.get("/malls", params={"limit": 3, "cursor": first["next_cursor"]})
     ).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
-    _problem(await mall.client.get("/malls", params={"status": "demolished"}), 422)
+    problem_of(await mall.client.get("/malls", params={"status": "demolished"}), 422)
 
 
 async def test_stats_give_the_programmes_figures(mall: RunningService) -> None:

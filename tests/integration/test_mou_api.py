@@ -26,6 +26,7 @@ from tests.support.mou import (
     register_agency,
     register_known,
 )
+from tests.support.problems import problem_of
 from tests.support.reference import reference_agency
 
 AGENCY_ONLY_KEY = "agency-only-key"
@@ -82,14 +83,6 @@ async def _sign(
     )
 
 
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
 async def test_a_drafted_mou_is_read_back_with_every_partys_signature_state(
     services: Services, parties: dict[str, dict[str, Any]]
 ) -> None:
@@ -139,7 +132,7 @@ async def test_a_drafted_mou_is_read_back_with_every_partys_signature_state(
         json={"title": "Lain", "number": "01/NK/2022", "parties": [panrb["id"], dagri["id"]]},
         headers=services.mou.headers,
     )
-    assert _problem(same_number, 409)["field"] == "number"
+    assert problem_of(same_number, 409)["field"] == "number"
 
 
 async def test_a_party_unknown_to_the_service_is_refused_with_422_naming_the_agency_id(
@@ -150,7 +143,7 @@ async def test_a_party_unknown_to_the_service_is_refused_with_422_naming_the_age
         json={"title": TITLE, "parties": [parties["KEMENPANRB"]["id"], "agc_never_registered"]},
         headers=services.mou.headers,
     )
-    problem = _problem(response, 422)
+    problem = problem_of(response, 422)
     assert problem["field"] == "parties.1.agency_id"
     assert "agc_never_registered" in problem["detail"]
     assert problem["errors"][0]["field"] == "parties.1.agency_id"
@@ -193,7 +186,7 @@ async def test_fewer_than_two_or_repeated_parties_are_refused(
         json={"title": TITLE, "parties": [{"agency_id": parties[c]["id"]} for c in party_codes]},
         headers=services.mou.headers,
     )
-    assert _problem(response, 422)["field"] == field
+    assert problem_of(response, 422)["field"] == field
 
 
 async def test_valid_until_before_valid_from_is_refused(
@@ -209,7 +202,7 @@ async def test_valid_until_before_valid_from_is_refused(
         },
         headers=services.mou.headers,
     )
-    assert _problem(response, 422)["field"] == "valid_until"
+    assert problem_of(response, 422)["field"] == "valid_until"
 
 
 async def test_a_draft_is_revised_until_the_first_signature_locks_its_parties(
@@ -223,7 +216,7 @@ async def test_a_draft_is_revised_until_the_first_signature_locks_its_parties(
     stale = await services.mou.client.patch(
         url, json={"title": "Ubah"}, headers={**auth, "If-Match": '"7"'}
     )
-    assert _problem(stale, 412)["current_version"] == 1
+    assert problem_of(stale, 412)["current_version"] == 1
 
     revised = await services.mou.client.patch(
         url,
@@ -238,15 +231,15 @@ async def test_a_draft_is_revised_until_the_first_signature_locks_its_parties(
     unknown = await services.mou.client.patch(
         url, json={"parties": [panrb["id"], "agc_unknown"]}, headers=auth
     )
-    assert _problem(unknown, 422)["field"] == "parties.1.agency_id"
+    assert problem_of(unknown, 422)["field"] == "parties.1.agency_id"
     null_title = await services.mou.client.patch(url, json={"title": None}, headers=auth)
-    assert _problem(null_title, 422)["field"] == "title"
+    assert problem_of(null_title, 422)["field"] == "title"
 
     assert (await _sign(services, mou["id"], polri)).status_code == 201
     locked = await services.mou.client.patch(
         url, json={"parties": [panrb["id"], polri["id"]]}, headers=auth
     )
-    assert _problem(locked, 409)["current_state"] == "signing"
+    assert problem_of(locked, 409)["current_state"] == "signing"
     stored = (await services.mou.client.get(url)).json()
     assert [p["code"] for p in stored["parties"]] == ["KEMENPANRB", "KEMENDAGRI", "POLRI"]
     assert stored["status"] == "signing"
@@ -272,12 +265,12 @@ async def test_the_lifecycle_from_draft_through_signing_to_signed_and_terminated
     assert first.json()["status"] == "signing"
 
     again = await _sign(services, mou_id, panrb, signatory_name="Orang lain")
-    assert _problem(again, 409)["agency_id"] == panrb["id"]
+    assert problem_of(again, 409)["agency_id"] == panrb["id"]
     outsider = await _sign(services, mou_id, pln)
-    assert _problem(outsider, 422)["field"] == "agency_id"
+    assert problem_of(outsider, 422)["field"] == "agency_id"
     future = datetime.now(UTC) + timedelta(days=2)
     too_soon = await _sign(services, mou_id, dagri, signed_at=future.isoformat())
-    assert _problem(too_soon, 422)["field"] == "signed_at"
+    assert problem_of(too_soon, 422)["field"] == "signed_at"
 
     assert (await _sign(services, mou_id, dagri, signed_at="2022-06-28T03:10:00Z")).is_success
     last = await _sign(services, mou_id, polri, signed_at="2022-06-28T03:15:00Z")
@@ -309,10 +302,10 @@ async def test_the_lifecycle_from_draft_through_signing_to_signed_and_terminated
         json={"agency_id": pln["id"], "name": "X", "role": "Anggota"},
         headers=auth,
     )
-    assert _problem(not_a_party, 422)["field"] == "agency_id"
+    assert problem_of(not_a_party, 422)["field"] == "agency_id"
 
     no_reason = await client.post(f"/mous/{mou_id}/terminate", json={}, headers=auth)
-    assert _problem(no_reason, 422)["field"] == "reason"
+    assert problem_of(no_reason, 422)["field"] == "reason"
     terminated = await client.post(
         f"/mous/{mou_id}/terminate", json={"reason": "Diganti Nota Kesepahaman 2025"}, headers=auth
     )
@@ -323,13 +316,13 @@ async def test_the_lifecycle_from_draft_through_signing_to_signed_and_terminated
     assert body["terminated_at"] is not None
 
     late = await _sign(services, mou_id, panrb)
-    assert _problem(late, 409)["current_state"] == "terminated"
+    assert problem_of(late, 409)["current_state"] == "terminated"
     late_member = await client.post(
         f"/mous/{mou_id}/team-members",
         json={"agency_id": panrb["id"], "name": "Y", "role": "Ketua"},
         headers=auth,
     )
-    assert _problem(late_member, 409)["current_state"] == "terminated"
+    assert problem_of(late_member, 409)["current_state"] == "terminated"
     assert (await client.get(f"/mous/{mou_id}")).json()["version"] == body["version"]
 
 
@@ -359,7 +352,7 @@ async def test_an_expiry_pass_expires_only_mous_in_force_whose_term_has_run_out(
     late = await services.mou.client.post(
         f"/mous/{ending['id']}/terminate", json={"reason": "x"}, headers=services.mou.headers
     )
-    assert _problem(late, 409)["current_state"] == "expired"
+    assert problem_of(late, 409)["current_state"] == "expired"
 
 
 async def test_mous_are_listed_by_status_and_by_party(
@@ -389,7 +382,7 @@ async def test_mous_are_listed_by_status_and_by_party(
     )
     assert [m["id"] for m in rest.json()["items"]] == [with_both["id"]]
     bad = await services.mou.client.get("/mous", params={"status": "in_force"})
-    assert _problem(bad, 422)["field"] == "status"
+    assert problem_of(bad, 422)["field"] == "status"
 
 
 async def test_changes_need_a_key_with_the_mou_write_scope_while_reads_are_public(
@@ -397,12 +390,12 @@ async def test_changes_need_a_key_with_the_mou_write_scope_while_reads_are_publi
 ) -> None:
     body = {"title": TITLE, "parties": [parties["KEMENPANRB"]["id"], parties["PLN"]["id"]]}
     anonymous = await services.mou.client.post("/mous", json=body)
-    assert _problem(anonymous, 401)
+    assert problem_of(anonymous, 401)
     assert anonymous.headers["www-authenticate"] == "Bearer"
     wrong_scope = await services.mou.client.post(
         "/mous", json=body, headers={"Authorization": f"Bearer {AGENCY_ONLY_KEY}"}
     )
-    assert _problem(wrong_scope, 403)["scope"] == "mou:write"
+    assert problem_of(wrong_scope, 403)["scope"] == "mou:write"
     assert (await services.mou.client.get("/mous")).status_code == 200
     missing = await services.mou.client.get("/mous/mou_nope")
-    assert _problem(missing, 404)
+    assert problem_of(missing, 404)

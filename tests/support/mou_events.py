@@ -55,6 +55,18 @@ class Party:
         return AgencyRef(agency_id=self.agency_id, code=self.code, name=self.name)
 
 
+KEMENPANRB = Party("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
+"""KemenPANRB, a party to every MoU of the programme."""
+KEMENKUMHAM = Party.offering(
+    "agc_kumham",
+    "KEMENKUMHAM",
+    "Kementerian Hukum dan HAM",
+    PASPOR="Permohonan paspor",
+    PASPOR_GANTI="Penggantian paspor",
+)
+"""A ministry with counters in many malls: the immigration office's passports."""
+
+
 def _event(event_type: str, subject: str, data: dict[str, object]) -> CloudEvent:
     return CloudEvent.new(
         type=event_type,

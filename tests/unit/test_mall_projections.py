@@ -23,6 +23,8 @@ from shared.outbox import AggregateStore
 from shared.projections.agencies import AgencyDirectory
 from shared.storage import Storage
 from tests.support.mou_events import (
+    KEMENKUMHAM,
+    KEMENPANRB,
     Party,
     agency_registered,
     mou_expired,
@@ -38,10 +40,6 @@ from tests.support.reference_malls import (
     ReferenceMall,
 )
 
-KEMENPANRB = Party("agc_panrb", "KEMENPANRB", "Kementerian PANRB")
-KEMENKUMHAM = Party.offering(
-    "agc_kumham", "KEMENKUMHAM", "Kementerian Hukum dan HAM", PASPOR="Permohonan paspor"
-)
 BPJSKES = Party.offering(
     "agc_bpjskes", "BPJSKES", "BPJS Kesehatan", "public_body", JKN="Pendaftaran JKN"
 )

@@ -7,27 +7,21 @@ import pytest
 from fastapi import FastAPI
 
 from services.notify.feed import TooManyStreams
-from shared.errors import (
-    ConcurrentModification,
-    Conflict,
-    DomainError,
-    InvalidTransition,
-    NotFound,
-    PreconditionFailed,
-    RuleViolated,
-)
+from shared import errors
 from shared.http.auth import Forbidden, Unauthorized
 from shared.http.problems import PROBLEM_BASE, install_problem_handlers
 from shared.http.ratelimit import TooManyRequests
 
-RAISED: dict[str, DomainError] = {
-    "plain": DomainError("refused"),
-    "missing": NotFound("agency agc_1 does not exist"),
-    "clash": Conflict("an agency with this code exists"),
-    "state": InvalidTransition("cannot sign it: it is terminated", current_state="terminated"),
-    "race": ConcurrentModification("changed meanwhile"),
-    "stale": PreconditionFailed("mou m_1 is at version 3, not 2", current_version=3),
-    "rule": RuleViolated("cannot be empty", field="name"),
+RAISED: dict[str, errors.DomainError] = {
+    "plain": errors.DomainError("refused"),
+    "missing": errors.NotFound("agency agc_1 does not exist"),
+    "clash": errors.Conflict("an agency with this code exists"),
+    "state": errors.InvalidTransition(
+        "cannot sign it: it is terminated", current_state="terminated"
+    ),
+    "race": errors.ConcurrentModification("changed meanwhile"),
+    "stale": errors.PreconditionFailed("mou m_1 is at version 3, not 2", current_version=3),
+    "rule": errors.RuleViolated("cannot be empty", field="name"),
     "nokey": Unauthorized("The bearer key is not valid."),
     "scope": Forbidden("lacks it", scope="mou:write"),
     "guessing": TooManyRequests("slow down", retry_after_seconds=7),
