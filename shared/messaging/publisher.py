@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from urllib.parse import unquote, urlsplit
 
-from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractChannel, AbstractRobustChannel
 from aio_pika.exceptions import DeliveryError
 from faststream.rabbit import RabbitBroker
 
@@ -19,7 +19,7 @@ from shared.tracing import continued_trace
 log = get_logger(__name__)
 
 RENEW_TIMEOUT_SECONDS = 5.0
-"""How long renewing a channel may wait for the connection (it is being restored)."""
+"""How long renewing a channel may wait for the connection and for the new channel."""
 
 
 class EventPublisher:
@@ -90,12 +90,26 @@ async def renew_after_nack(channel: AbstractChannel, *, publisher: str) -> None:
     queue elects a leader within seconds and a new channel publishes at once, but retrying on
     the old one never succeeds. Closing the underlying AMQP channel makes aio-pika's robust
     channel open a new one in its place, with its queues and consumers (whose unacked
-    messages come again: delivery is at least once).
+    messages come again: delivery is at least once); this returns once it is open.
     """
-    with contextlib.suppress(Exception):  # a channel already closing is renewed anyway
-        async with asyncio.timeout(RENEW_TIMEOUT_SECONDS):
-            underlay = await channel.get_underlay_channel()
-            await underlay.close()
+    reopened = asyncio.Event()
+
+    def on_reopen(*_: object) -> None:
+        reopened.set()
+
+    robust = channel if isinstance(channel, AbstractRobustChannel) else None
+    if robust is not None:
+        robust.reopen_callbacks.add(on_reopen)
+    try:
+        with contextlib.suppress(Exception):  # a channel already closing is renewed anyway
+            async with asyncio.timeout(RENEW_TIMEOUT_SECONDS):
+                underlay = await channel.get_underlay_channel()
+                await underlay.close()
+                if robust is not None:  # publishing before the replacement is open would fail
+                    await reopened.wait()
+    finally:
+        if robust is not None:
+            robust.reopen_callbacks.discard(on_reopen)
     log.warning("broker.publish_channel_renewed", publisher=publisher, reason="negative confirm")
 
 

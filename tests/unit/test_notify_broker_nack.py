@@ -27,6 +27,8 @@ class FakeUnderlay:
 class FakeChannel:
     """A confirmed channel whose publishes get ``answers`` in turn (None: confirmed)."""
 
+    is_closed = False
+
     def __init__(self, *answers: BaseException | None) -> None:
         self.answers = list(answers)
         self.underlay = FakeUnderlay()

@@ -6,27 +6,34 @@ queue without a leader; the real-cluster case is in tests/faults/test_cluster_fa
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from aio_pika.abc import AbstractChannel, AbstractRobustChannel
 from aio_pika.exceptions import DeliveryError
 from faststream.rabbit import RabbitBroker
 from pamqp.commands import Basic
 
 from shared.events.envelope import CloudEvent
-from shared.messaging.publisher import EventPublisher
+from shared.messaging.publisher import EventPublisher, renew_after_nack
 
 
 class FakeUnderlay:
-    def __init__(self) -> None:
+    def __init__(self, on_close: Callable[[], None] = lambda: None) -> None:
         self.closed = 0
+        self.on_close = on_close
 
     async def close(self) -> None:
         self.closed += 1
+        self.on_close()
 
 
 class FakeChannel:
+    is_closed = False
+
     def __init__(self) -> None:
         self.underlay = FakeUnderlay()
 
@@ -96,3 +103,36 @@ async def test_a_channel_that_cannot_be_renewed_still_reports_the_nack() -> None
     broker.get_channel = no_connection  # type: ignore[method-assign]
     with pytest.raises(DeliveryError):
         await _publisher(broker).publish(_event())
+
+
+class FakeRobustChannel:
+    """Reopens itself a little after its underlying channel is closed, like aio-pika's."""
+
+    def __init__(self) -> None:
+        self.reopen_callbacks: set[Callable[..., None]] = set()
+        self.underlay = FakeUnderlay(on_close=self._closed)
+        self.reopened = False
+
+    async def get_underlay_channel(self) -> FakeUnderlay:
+        return self.underlay
+
+    def _closed(self) -> None:
+        asyncio.get_running_loop().call_later(0.05, self._reopen)
+
+    def _reopen(self) -> None:
+        self.reopened = True
+        for callback in list(self.reopen_callbacks):
+            callback(self)
+
+
+AbstractRobustChannel.register(FakeRobustChannel)
+
+
+async def test_renewing_returns_once_the_robust_channel_is_open_again() -> None:
+    channel = FakeRobustChannel()
+
+    await renew_after_nack(cast(AbstractChannel, channel), publisher="agency")
+
+    assert channel.underlay.closed == 1
+    assert channel.reopened
+    assert not channel.reopen_callbacks
