@@ -18,6 +18,7 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import DeliveryError
 
 from services.notify import topology
 from services.notify.topology import (
@@ -29,7 +30,7 @@ from services.notify.topology import (
 from shared.logging import get_logger
 from shared.messaging.connection import FailoverConnection, Nodes, broker_urls, connect_first
 from shared.messaging.identity import RELAYED_FROM_HEADER
-from shared.messaging.publisher import amqp_user
+from shared.messaging.publisher import amqp_user, renew_after_nack
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 
 log = get_logger(__name__)
@@ -187,11 +188,15 @@ class NotifyBroker:
             timestamp=like.timestamp if like else None,
         )
         if delay_ms is None:
-            exchange = await self.channel.get_exchange(REDELIVER_EXCHANGE, ensure=False)
-            await exchange.publish(message, routing_key=f"{NOW_KEY}.{subscription_id}")
-            return
-        exchange = await self.channel.get_exchange(topology.DELAY_EXCHANGE, ensure=False)
-        await exchange.publish(message, routing_key=f"{delay_ms}.{subscription_id}")
+            name, routing_key = REDELIVER_EXCHANGE, f"{NOW_KEY}.{subscription_id}"
+        else:
+            name, routing_key = topology.DELAY_EXCHANGE, f"{delay_ms}.{subscription_id}"
+        exchange = await self.channel.get_exchange(name, ensure=False)
+        try:
+            await exchange.publish(message, routing_key=routing_key)
+        except DeliveryError:  # a channel nacked by a leaderless quorum queue stays so
+            await renew_after_nack(self.channel, publisher="notify")
+            raise
 
     # --- the stream -------------------------------------------------------------------------
 

@@ -15,12 +15,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import aio_pika
 import httpx
 import pytest
+from aio_pika.exceptions import DeliveryError
 
 from benchmarks.faults.report import table
 from benchmarks.faults.rig import Pipeline, pipeline
 from services.notify.topology import SUBSCRIPTIONS_DLQ
+from shared.events.envelope import CloudEvent
+from shared.messaging.connection import failover_broker
+from shared.messaging.publisher import EventPublisher
+from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 from tests.faults.expectations import recovered_in_time
 from tests.support import rabbit_nodes
 from tests.support.eventually import eventually
@@ -133,3 +139,64 @@ async def test_killing_the_node_leading_the_quorum_queues_loses_nothing_and_repe
         assert depths[queue] == 0, f"{queue} still holds {depths[queue]}: {depths}"
         assert depths[dlq] == 0, f"{dlq}: {depths}"
     recovered_in_time(READY_WITHIN, result)
+
+
+async def _quorum_queue_bound_to_events(url: str, name: str) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        events = await channel.declare_exchange(
+            EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await channel.declare_queue(
+            name, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        await queue.bind(events, routing_key="agency.#")
+
+
+async def _messages_in(url: str, name: str) -> int:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        queue = await (await connection.channel()).declare_queue(name, passive=True)
+        return int(queue.declaration_result.message_count or 0)
+
+
+def _event() -> CloudEvent:
+    return CloudEvent.new(
+        type="agency.registered",
+        source="/mpp/agency",
+        subject="agc_failover",
+        data={"agency_id": "agc_failover", "code": "FAILOVER", "name": "Failover"},
+        correlation_id="failover",
+    )
+
+
+async def test_a_publish_nacked_by_a_leaderless_quorum_queue_goes_through_on_retry() -> None:
+    """The defect behind a rare loss in the test above, made deterministic.
+
+    RabbitMQ nacks every publish a channel makes to a quorum queue for the channel's whole life
+    once its first one found the queue without a leader. A service that fails over at once
+    when the leader's node dies publishes exactly then, so its outbox retried on that channel
+    for ever. The publisher renews its channel after a nack; the retry goes through.
+    """
+    with RabbitCluster.started(size=3) as cluster:
+        await _quorum_queue_bound_to_events(cluster.urls[0], "failover.agencies")  # led by node 1
+        broker, _ = failover_broker(cluster.urls[1:])
+        await broker.connect()
+        publisher = EventPublisher(broker, service="agency")
+        try:
+            await asyncio.to_thread(cluster.nodes[0].kill)
+            nacked, deadline = 0, time.monotonic() + 20
+            while True:  # publish at once, as the outbox does, then retry as it does
+                try:
+                    await publisher.publish(_event())
+                    break
+                except DeliveryError:
+                    nacked += 1
+                    assert time.monotonic() < deadline, f"still nacked after {nacked} attempts"
+                    await asyncio.sleep(0.5)
+        finally:
+            await broker.stop()
+        held = await _messages_in(cluster.urls[1], "failover.agencies")
+    print(f"\nnacked {nacked} time(s) before the publish went through")
+    assert held == 1
