@@ -31,7 +31,13 @@ from tests.support.broker import delete_queues
 from tests.support.processes import free_port
 from tests.support.servers import API_KEY, RABBITMQ_URL, drop_storage, fresh_storage
 from tests.support.servers import run_service as _run_service
-from tests.support.webhooks import ReceivedWebhook, WebhookReceiver, notify_settings
+from tests.support.webhooks import (
+    LOOPBACK_ALLOWED,
+    TEST_SECRET_KEYS,
+    ReceivedWebhook,
+    WebhookReceiver,
+    notify_settings,
+)
 
 PUBLISH_WINDOW = 64
 """Publishes awaiting their broker confirm at once."""
@@ -190,6 +196,9 @@ async def _notify_process(settings: dict[str, object]) -> AsyncIterator[Notify]:
         "HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # The receivers listen on loopback, which the egress policy refuses by default.
+        "WEBHOOK_ALLOWED_NETWORKS": LOOPBACK_ALLOWED,
+        "MPP_SECRET_KEYS": TEST_SECRET_KEYS,
         **{name.upper(): str(value) for name, value in settings.items()},
     }
     log_path = os.path.join(tempfile.gettempdir(), f"notify-bench-{port}.log")

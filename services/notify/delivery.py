@@ -34,12 +34,13 @@ from services.notify.repository import HealthStore
 from services.notify.retry import RetryPolicy, parse_retry_after, pick_tier
 from services.notify.signing import webhook_headers
 from services.notify.topology import subscription_queue_name
+from services.notify.webhook_client import WebhookClient
 from shared.clock import utcnow
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.logging import correlation_scope, get_logger
 from shared.messaging.consumer import parse_event
 from shared.messaging.identity import publisher_of, verify_publisher
-from shared.tracing import consumer_span
+from shared.tracing import consumer_span, tracer_provider
 
 log = get_logger(__name__)
 
@@ -90,6 +91,8 @@ class Deliverer:
     ) -> None:
         self._broker = broker
         self._client = client
+        self._direct = client.webhooks if isinstance(client, WebhookClient) else None
+        """The client's own transport, called without httpx's layers when nothing traces."""
         self._attempts = attempts
         self._health = health
         self._policy = policy
@@ -266,10 +269,23 @@ class Deliverer:
             **webhook_headers(subscription.signing_secrets(at), msg_id, int(at.timestamp()), body),
             "content-type": CONTENT_TYPE,
         }
-        async with (
-            asyncio.timeout(self._timeout),
-            self._client.stream("POST", subscription.url, content=body, headers=headers) as answer,
-        ):
+        async with asyncio.timeout(self._timeout):
+            if self._direct is None or tracer_provider(SERVICE) is not None:
+                # Through httpx, whose instrumentation adds the span and ``traceparent``.
+                return await self._post_through_httpx(subscription.url, body, headers)
+            answer = await self._direct.post(
+                subscription.url,
+                [(k.encode(), v.encode()) for k, v in headers.items()],
+                body,
+                keep_bytes=self._excerpt_chars * 4,
+            )
+        excerpt = answer.body.decode("utf-8", errors="replace")[: self._excerpt_chars]
+        return answer.status, excerpt, answer.header(b"retry-after")
+
+    async def _post_through_httpx(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, str, str | None]:
+        async with self._client.stream("POST", url, content=body, headers=headers) as answer:
             excerpt = await _excerpt(answer, self._excerpt_chars)
             return answer.status_code, excerpt, answer.headers.get("retry-after")
 
