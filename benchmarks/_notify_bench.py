@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,6 +72,18 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return float("nan")
+
+
+def broker_pid(port: int = 5672) -> int | None:
+    """The pid of the broker listening on ``port`` (``ss``), to read its CPU; None if unknown."""
+    try:
+        found = subprocess.run(
+            ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, timeout=5
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"pid=(\d+)", found)
+    return int(match.group(1)) if match else None
 
 
 async def raw_ceiling(messages: int = 5000, size: int = 600) -> float:
