@@ -9,6 +9,7 @@ worst is one more attempt of what was in flight.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -43,6 +44,8 @@ from shared.messaging.identity import publisher_of, verify_publisher
 from shared.tracing import consumer_span, tracer_provider
 
 log = get_logger(__name__)
+_INFO_LOGGED = logging.getLogger(__name__)
+"""The standard logger behind ``log``: asked whether INFO is on before a success is logged."""
 
 ATTEMPT = "x-mpp-attempt"
 DUE = "x-mpp-due"
@@ -105,8 +108,18 @@ class Deliverer:
         self._parsed: OrderedDict[bytes, CloudEvent] = OrderedDict()
         self._healthy: set[str] = set()
 
-    async def handle(self, subscription: Subscription, message: AbstractIncomingMessage) -> None:
-        """Deliver one message of ``subscription``'s queue, then settle it."""
+    async def handle(
+        self,
+        subscription: Subscription,
+        message: AbstractIncomingMessage,
+        attempted: Callable[[], None] | None = None,
+    ) -> None:
+        """Deliver one message of ``subscription``'s queue, then settle it.
+
+        Args:
+            attempted: called once the attempt is over (and a failure is in its tier), before
+                the ack and the bookkeeping: the subscription's next attempt may start then.
+        """
         try:
             event = self._parse(message.body)
             # Before anything about the event is logged or delivered: only its owner's
@@ -132,6 +145,8 @@ class Deliverer:
         with correlation_scope(event.correlationid), consumer_span(SERVICE, queue, event):
             async with self._room:
                 record = await self._attempt(subscription, event, message, headers, done + 1)
+            if attempted is not None:
+                attempted()
             await message.ack()
             await self._follow_up(subscription, record)
 
@@ -292,22 +307,15 @@ class Deliverer:
     async def _follow_up(self, subscription: Subscription, record: AttemptRecord) -> None:
         """Health and auto-disable; a success writes only when it changes something."""
         attempt = record.attempt
-        bound = log.bind(
-            delivery_id=record.delivery_id,
-            subscription_id=subscription.id,
-            event_id=record.event_id,
-            event_type=record.event_type,
-            attempt=attempt.number,
-            status_code=attempt.status_code,
-            duration_ms=attempt.duration_ms,
-        )
         if attempt.outcome == "succeeded":
-            bound.info("delivery.succeeded")  # the end of the event's correlated log trail
+            if _INFO_LOGGED.isEnabledFor(logging.INFO):  # skip the processors when filtered
+                _bound(record).info("delivery.succeeded")  # the end of the correlated trail
             if subscription.id not in self._healthy:
                 await self._health.succeeded(subscription.id, attempt.at)
                 self._healthy.add(subscription.id)
             return
         self._healthy.discard(subscription.id)
+        bound = _bound(record)
         error = attempt.error or "failed"
         if attempt.outcome == "failed":
             bound.warning("delivery.failed", error=error, next_attempt_at=attempt.next_attempt_at)
@@ -324,6 +332,19 @@ class Deliverer:
                 subscription.id,
                 f"{in_a_row} messages in a row failed every attempt; the last: {error}",
             )
+
+
+def _bound(record: AttemptRecord) -> Any:
+    """The delivery's logger, naming what every line about one attempt names."""
+    return log.bind(
+        delivery_id=record.delivery_id,
+        subscription_id=record.subscription_id,
+        event_id=record.event_id,
+        event_type=record.event_type,
+        attempt=record.attempt.number,
+        status_code=record.attempt.status_code,
+        duration_ms=record.attempt.duration_ms,
+    )
 
 
 async def _excerpt(response: httpx.Response, chars: int) -> str:
