@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import re
 import resource
@@ -21,6 +22,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import aio_pika
 import httpx
@@ -302,3 +304,36 @@ async def wait_until(tallies: list[Tally], seconds: float) -> bool:
 
 async def metrics_text(client: httpx.AsyncClient) -> str:
     return (await client.get("/metrics")).text
+
+
+async def ordered_path(notify: Notify) -> str:
+    """Where one subscription's time went, from its attempt records: how long each attempt
+    took (the receiver's round trip as notify sees it) and the gap from one attempt's end to
+    the next one's start (notify's own time per delivery on the ordered path)."""
+    listed = await notify.client.get("/subscriptions", headers=notify.headers)
+    subscription = listed.json()["items"][0]["id"]
+    attempts: list[tuple[float, float]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, str | int] = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        page = (
+            await notify.client.get(
+                f"/subscriptions/{subscription}/deliveries", params=params, headers=notify.headers
+            )
+        ).json()
+        for delivery in page["items"]:
+            for attempt in delivery["attempts"]:
+                at = datetime.fromisoformat(attempt["at"]).timestamp()
+                attempts.append((at, attempt["duration_ms"] / 1000))
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    attempts.sort()
+    durations = [d for _, d in attempts]
+    gaps = [b[0] - (a[0] + a[1]) for a, b in itertools.pairwise(attempts)]
+    return (
+        f"attempt p50/p99 {percentile(durations, 0.5) * 1000:.2f} /"
+        f" {percentile(durations, 0.99) * 1000:.2f} ms; gap to the next p50/p99"
+        f" {percentile(gaps, 0.5) * 1000:.2f} / {percentile(gaps, 0.99) * 1000:.2f} ms"
+        f" ({len(attempts)} attempts of one subscription)"
+    )

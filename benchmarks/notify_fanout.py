@@ -25,6 +25,7 @@ from benchmarks._notify_bench import (
     broker_pid,
     cpu_seconds,
     notify_with_receivers,
+    ordered_path,
     percentile,
     raw_ceiling,
 )
@@ -53,6 +54,7 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
             own_cpu = time.process_time() - own_before
             broker_cpu = cpu_seconds(broker or 0) - broker_before
             notify_wall = time.monotonic() - wall_before
+        path = await ordered_path(notify)
         published_at = publisher.published_at
     ceiling_after = await raw_ceiling()
 
@@ -85,6 +87,7 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
         f" process (receivers verifying, publisher), {broker_cpu * 1000 / max(delivered, 1):.2f}"
         " in the broker"
     )
+    print(f"ordered path      {path}")
     print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
     print(f"raw ceiling       {ceiling:8.1f} / {ceiling_after:.1f} msg/s (before / after)")
     print(f"ratio             {rate / ceiling_mean:8.2f} x the raw ceiling (target >= 0.5)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -19,6 +20,7 @@ from benchmarks._notify_bench import (
     Publisher,
     Tally,
     notify_with_receivers,
+    ordered_path,
     percentile,
     raw_ceiling,
     wait_until,
@@ -33,7 +35,7 @@ async def main(rate: float, receivers: int, duration: float) -> int:
     total = int(rate * duration)
     batch = [agency_registered() for _ in range(total)]
     wanted = {event.id for event in batch}
-    async with notify_with_receivers(receivers) as (_, hooks):
+    async with notify_with_receivers(receivers) as (notify, hooks):
         tallies = [Tally(receiver, wanted) for receiver in hooks]
         async with Publisher() as publisher:
             started = time.monotonic()
@@ -44,6 +46,7 @@ async def main(rate: float, receivers: int, duration: float) -> int:
             offered_seconds = time.monotonic() - started
             finished = await wait_until(tallies, 120)
             published_at = dict(publisher.published_at)
+        path = await ordered_path(notify)
     ceiling_after = await raw_ceiling()
 
     arrivals = sorted(t for tally in tallies for t in tally.accepted_at.values())
@@ -72,6 +75,8 @@ async def main(rate: float, receivers: int, duration: float) -> int:
         f"quarters          first {first:.1f}/s, last {last:.1f}/s,"
         f" ratio {last / first if first else 0:.2f} (target >= 0.8)"
     )
+    print(f"ordered path      {path}")
+    print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
     print(f"raw ceiling       {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after)")
     print(
         f"ratio             offered deliveries are {offered / ceiling_mean:.2f} x the ceiling;"

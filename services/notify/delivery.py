@@ -203,7 +203,7 @@ class Deliverer:
         attempt, retry_delay = await self._send(subscription, event.id, message.body, number)
         replay_id = headers.get(REPLAY) if isinstance(headers.get(REPLAY), str) else None
         position = _int_header(headers, POSITION) or None
-        record = AttemptRecord(
+        record = AttemptRecord.model_construct(  # our own values: nothing to validate
             delivery_id=delivery_id(subscription.id, event.id, replay_id),
             subscription_id=subscription.id,
             event_id=event.id,
@@ -264,7 +264,7 @@ class Deliverer:
             delay = self._policy.delay_after(number, retry_after)
             outcome = "dead" if delay is None or not self._broker.tiers else "failed"
         next_at = started_at + timedelta(seconds=duration + delay) if delay is not None else None
-        attempt = Attempt(
+        attempt = Attempt.model_construct(
             number=number,
             at=started_at,
             duration_ms=round(duration * 1000, 2),
