@@ -9,9 +9,10 @@ policy cannot check them), and no cookie is kept.
 Why not httpx's own transport: in the fan-out benchmark httpx, httpcore and anyio took about
 half of notify's CPU per delivery (request models, URL merging, cookies, pool bookkeeping,
 cancel scopes, two socket writes per request). ``WebhookTransport`` is a small HTTP/1.1 client
-on asyncio streams with h11 (one write per request, one pool of idle connections per origin);
-the deliverer calls its ``post`` directly, and it also serves as the transport of the
-``httpx.AsyncClient`` this module builds, so tests and tracing see the same connections.
+on asyncio streams (``services.notify.http11``: one write per request, a pool of idle
+connections per origin); the deliverer calls its ``post`` directly, and it is also the
+transport of the ``httpx.AsyncClient`` this module builds, so tests and tracing see the same
+connections and the same egress checks.
 """
 
 from __future__ import annotations
@@ -21,21 +22,30 @@ import ssl
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
-import h11
 import httpcore
 import httpx
 
+from services.notify.http11 import (
+    READ_CHUNK,
+    BadAnswer,
+    Header,
+    read_body,
+    read_head,
+    request_bytes,
+)
 from services.notify.settings import NotifySettings
 from shared.egress import EgressPolicy, EgressRefused
 
 USER_AGENT = "mpp-notify/1.0 (Standard Webhooks)"
-READ_CHUNK = 65536
+MIN_KEPT = 16384
+"""Answers up to this size are read to their end, so the connection can be used again."""
+MAX_ANSWER = 1 << 20
+"""The most of an answer the httpx interface reads (webhook answers are short)."""
 TARGETS_KEPT = 4096
 """Parsed URLs remembered (one per subscription URL in use)."""
-Header = tuple[bytes, bytes]
 
 
 def cookieless_jar() -> CookieJar:
@@ -96,7 +106,6 @@ class Answer:
 class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
-    protocol: h11.Connection = field(default_factory=lambda: h11.Connection(h11.CLIENT))
     idle_since: float = 0.0
     answering: bool = False
     """The current request's answer has begun (so a failure is not a stale connection)."""
@@ -172,7 +181,7 @@ class WebhookTransport(httpx.AsyncBaseTransport):
             *headers,
         ]
         async with self._room:
-            return await self._request(target, b"POST", framing, body, keep_bytes)
+            return await self._request(target, b"POST", framing, body, max(keep_bytes, MIN_KEPT))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """httpx's interface: the same connections for any request an ``AsyncClient`` makes."""
@@ -184,7 +193,7 @@ class WebhookTransport(httpx.AsyncBaseTransport):
             try:
                 async with asyncio.timeout(read_timeout):
                     answer = await self._request(
-                        target, request.method.encode(), request.headers.raw, body, None
+                        target, request.method.encode(), request.headers.raw, body, MAX_ANSWER
                     )
             except TimeoutError as error:
                 raise httpx.ReadTimeout(f"no answer within {read_timeout} s") from error
@@ -207,7 +216,7 @@ class WebhookTransport(httpx.AsyncBaseTransport):
         method: bytes,
         headers: Sequence[Header],
         body: bytes,
-        keep_bytes: int | None,
+        keep_bytes: int,
     ) -> Answer:
         connection = self._take_idle(target.origin)
         if connection is not None:
@@ -269,31 +278,23 @@ class WebhookTransport(httpx.AsyncBaseTransport):
         method: bytes,
         headers: Sequence[Header],
         body: bytes,
-        keep_bytes: int | None,
+        keep_bytes: int,
     ) -> Answer:
         """One request and its answer; the connection goes back to the pool only when both
         ended cleanly (a failure, a timeout or an answer cut short closes it)."""
-        protocol = connection.protocol
         connection.answering = False
         try:
-            request = h11.Request(method=method, target=target.path, headers=list(headers))
-            connection.writer.write(
-                b"".join(
-                    (
-                        protocol.send(request) or b"",
-                        protocol.send(h11.Data(data=body)) or b"" if body else b"",
-                        protocol.send(h11.EndOfMessage()) or b"",
-                    )
-                )
-            )
+            connection.writer.write(request_bytes(method, target.path, headers, body))
             if connection.writer.transport.get_write_buffer_size() > READ_CHUNK:
                 await connection.writer.drain()
-            answer, complete = await self._read_answer(connection, keep_bytes)
-        except h11.ProtocolError as error:
+            head = await read_head(connection.reader)
+            connection.answering = True
+            content, complete = await read_body(connection.reader, head, method, keep_bytes)
+        except (BadAnswer, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
             connection.close()
             if not connection.answering:
                 raise _Stale() from error
-            raise httpx.RemoteProtocolError(str(error)) from error
+            raise httpx.RemoteProtocolError(str(error) or type(error).__name__) from error
         except OSError as error:
             connection.close()
             if not connection.answering:
@@ -302,45 +303,12 @@ class WebhookTransport(httpx.AsyncBaseTransport):
         except BaseException:
             connection.close()
             raise
-        self._release(connection, target, complete)
-        return answer
-
-    async def _read_answer(
-        self, connection: _Connection, keep_bytes: int | None
-    ) -> tuple[Answer, bool]:
-        """The answer, and whether it was read to its end (else the connection is spent)."""
-        protocol = connection.protocol
-        answer = Answer(0, b"", [], b"")
-        kept = bytearray()
-        while True:
-            event = protocol.next_event()
-            if event is h11.NEED_DATA:
-                protocol.receive_data(await connection.reader.read(READ_CHUNK))
-            elif type(event) is h11.Response:
-                connection.answering = True
-                answer.status, answer.reason = event.status_code, event.reason
-                answer.headers = list(event.headers)
-            elif type(event) is h11.Data:
-                kept += event.data
-                if keep_bytes is not None and len(kept) >= keep_bytes:
-                    answer.body = bytes(kept)
-                    return answer, False
-            elif type(event) is h11.EndOfMessage:
-                answer.body = bytes(kept)
-                return answer, True
-            elif type(event) is h11.InformationalResponse:
-                continue
-            else:  # ConnectionClosed or PAUSED before the end
-                raise h11.RemoteProtocolError("the receiver closed the connection mid-answer")
-
-    def _release(self, connection: _Connection, target: Target, complete: bool) -> None:
-        protocol = connection.protocol
-        if complete and protocol.our_state is h11.DONE and protocol.their_state is h11.DONE:
-            protocol.start_next_cycle()
+        if complete and head.keep_alive:
             connection.idle_since = time.monotonic()
             self._idle.setdefault(target.origin, []).append(connection)
         else:
             connection.close()
+        return Answer(head.status, head.reason, head.headers, content)
 
 
 class WebhookClient(httpx.AsyncClient):
