@@ -23,7 +23,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import httpx
 
@@ -43,6 +43,7 @@ class RawSseClient(asyncio.Protocol):
     """One ``GET /events/stream`` on a socket: records each piece of bytes with its arrival."""
 
     def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
         self._request = (
             f"GET /events/stream HTTP/1.1\r\nHost: {host}:{port}\r\n"
             "Accept: text/event-stream\r\n\r\n"
@@ -82,6 +83,18 @@ class RawSseClient(asyncio.Protocol):
 
 def _factory(client: RawSseClient) -> Callable[[], RawSseClient]:
     return lambda: client
+
+
+async def _connect_and_close(clients: Iterable[RawSseClient]) -> None:
+    loop = asyncio.get_running_loop()
+    opened = list(clients)
+    for client in opened:
+        await loop.create_connection(_factory(client), client.host, client.port)
+    while not all(c.pieces for c in opened):  # noqa: ASYNC110 - a short poll
+        await asyncio.sleep(0.05)
+    for client in opened:
+        assert client.transport is not None
+        client.transport.close()
 
 
 async def main(clients: int, rate: float, duration: float) -> int:
@@ -124,6 +137,11 @@ async def main(clients: int, rate: float, duration: float) -> int:
         await asyncio.sleep(2)
         gc.collect()
         after = rss_mb(service.pid)
+        # As many clients again, connected and closed: memory the first ones left behind is
+        # reused (the allocator keeps it), or it grows again (a leak).
+        await _connect_and_close(RawSseClient(host, port) for _ in range(clients))
+        await asyncio.sleep(2)
+        after_again = rss_mb(service.pid)
     ceiling_after = await raw_ceiling()
     print(f"clients           {clients}, {rate:g} events/s for {duration:g} s")
     print(f"received          {received} of {total * clients} event frames")
@@ -134,7 +152,8 @@ async def main(clients: int, rate: float, duration: float) -> int:
         )
     print(
         f"rss               {baseline:.1f} MiB before, {during:.1f} with clients,"
-        f" {after:.1f} after they closed (the notify process)"
+        f" {after:.1f} after they closed, {after_again:.1f} after as many again came and went"
+        " (the notify process)"
     )
     print(
         f"raw ceiling       {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after);"
