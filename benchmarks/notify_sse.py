@@ -20,6 +20,7 @@ import bisect
 import gc
 import itertools
 import json
+import os
 import statistics
 import sys
 import time
@@ -29,6 +30,7 @@ import httpx
 
 from benchmarks._notify_bench import (
     Publisher,
+    cpu_seconds,
     notify_with_receivers,
     percentile,
     raw_ceiling,
@@ -116,10 +118,13 @@ async def main(clients: int, rate: float, duration: float) -> int:
         await asyncio.sleep(1)
         async with Publisher() as publisher:
             started = time.monotonic()
+            cpu_before = cpu_seconds(service.pid)
             for i, event in enumerate(batch):
                 await asyncio.sleep(max(started + i / rate - time.monotonic(), 0))
                 asyncio.get_running_loop().create_task(publisher.publish(event))
             await asyncio.sleep(3)
+            notify_cpu = cpu_seconds(service.pid) - cpu_before
+            notify_wall = time.monotonic() - started
             published_at = dict(publisher.published_at)
         during = rss_mb(service.pid)
         for reader in readers:
@@ -150,6 +155,11 @@ async def main(clients: int, rate: float, duration: float) -> int:
             f"latency p50/p95   {statistics.median(latencies) * 1000:.1f} /"
             f" {percentile(latencies, 0.95) * 1000:.1f} ms (target p95 <= 500 ms)"
         )
+    print(
+        f"notify CPU        {notify_cpu * 1e6 / max(received, 1):.1f} µs per frame"
+        f" ({notify_cpu / notify_wall:.0%} of a core)"
+    )
+    print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
     print(
         f"rss               {baseline:.1f} MiB before, {during:.1f} with clients,"
         f" {after:.1f} after they closed, {after_again:.1f} after as many again came and went"
