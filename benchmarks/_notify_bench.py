@@ -19,14 +19,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import aio_pika
 import httpx
 
+from benchmarks._notify_receivers import ReceiverProcess
 from services.notify.bootstrap import build_app
 from services.notify.topology import LOG_STREAM
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
@@ -38,7 +40,6 @@ from tests.support.servers import run_service as _run_service
 from tests.support.webhooks import (
     LOOPBACK_ALLOWED,
     TEST_SECRET_KEYS,
-    ReceivedWebhook,
     WebhookReceiver,
     notify_settings,
 )
@@ -164,17 +165,36 @@ class Publisher:
             await self._exchange.publish(message, routing_key=event.type)
 
 
+class Arrived(Protocol):
+    @property
+    def webhook_id(self) -> str: ...
+
+    @property
+    def received_at(self) -> float: ...
+
+    @property
+    def accepted(self) -> bool: ...
+
+    @property
+    def verified(self) -> bool: ...
+
+
+class Receiving(Protocol):
+    @property
+    def received(self) -> Sequence[Arrived]: ...
+
+
 class Tally:
     """What one receiver has accepted (verified with standardwebhooks, 2xx), read as it grows."""
 
-    def __init__(self, receiver: WebhookReceiver, wanted: set[str]) -> None:
+    def __init__(self, receiver: Receiving, wanted: set[str]) -> None:
         self.receiver = receiver
         self.wanted = wanted
         self.accepted_at: dict[str, float] = {}
         self._seen = 0
 
     def update(self) -> None:
-        fresh: list[ReceivedWebhook] = self.receiver.received[self._seen :]
+        fresh = self.receiver.received[self._seen :]
         self._seen += len(fresh)
         for hook in fresh:
             event_id = hook.webhook_id
@@ -270,22 +290,44 @@ async def notify_with_receivers(
             await receiver.start()
         async with run(settings) as service:
             for receiver in hooks:
-                answer = await service.client.post(
-                    "/subscriptions",
-                    json={
-                        "url": receiver.url,
-                        "event_types": ["#"],
-                        "description": "notify benchmark",
-                        "max_in_flight": max_in_flight,
-                    },
-                    headers=service.headers,
-                )
-                answer.raise_for_status()
-                receiver.trust(answer.json()["secret"])
+                receiver.trust(await _subscribe(service, receiver.url, max_in_flight))
             yield service, hooks
     finally:
         for receiver in hooks:
             await receiver.stop()
+
+
+async def _subscribe(service: Notify, url: str, max_in_flight: int) -> str:
+    """A subscription of ``url`` to ``#``; its signing secret."""
+    answer = await service.client.post(
+        "/subscriptions",
+        json={
+            "url": url,
+            "event_types": ["#"],
+            "description": "notify benchmark",
+            "max_in_flight": max_in_flight,
+        },
+        headers=service.headers,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["secret"])
+
+
+@asynccontextmanager
+async def notify_with_receiver_process(
+    receivers: int, max_in_flight: int = 1, **settings: object
+) -> AsyncIterator[tuple[Notify, ReceiverProcess]]:
+    """Notify as a process of its own and ``receivers`` in another, subscribed to ``#``."""
+    group = ReceiverProcess(receivers)
+    await delete_queues([LOG_STREAM])
+    try:
+        hooks = await group.start()
+        async with _notify_process(settings) as service:
+            for receiver in hooks:
+                receiver.trust(await _subscribe(service, receiver.url, max_in_flight))
+            yield service, group
+    finally:
+        await group.stop()
 
 
 async def wait_until(tallies: list[Tally], seconds: float) -> bool:

@@ -2,8 +2,9 @@
 
     python -m benchmarks.notify_fanout [--events 2000] [--receivers 4] [--max-in-flight 1]
 
-Starts notify in-process (in-process store, fresh log stream) against the local RabbitMQ,
-subscribes ``--receivers`` real HTTP receivers to ``#`` (each verifies every delivery with the
+Starts notify as a process of its own (in-process store, fresh log stream) against the local
+RabbitMQ, and ``--receivers`` real HTTP receivers in another process
+(``benchmarks._notify_receivers``), subscribed to ``#`` (each verifies every delivery with the
 ``standardwebhooks`` package), publishes ``--events`` ``agency.registered`` events with
 confirms, and waits until every receiver has accepted every event. Prints the fan-out rate
 (deliveries/s), the latency from publish to verified receipt, and the raw broker ceiling of
@@ -24,7 +25,7 @@ from benchmarks._notify_bench import (
     Tally,
     broker_pid,
     cpu_seconds,
-    notify_with_receivers,
+    notify_with_receiver_process,
     ordered_path,
     percentile,
     raw_ceiling,
@@ -41,17 +42,19 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
     broker = broker_pid()
     batch = [agency_registered() for _ in range(events)]
     wanted = {event.id for event in batch}
-    async with notify_with_receivers(receivers, max_in_flight) as (notify, hooks):
-        tallies = [Tally(receiver, wanted) for receiver in hooks]
+    async with notify_with_receiver_process(receivers, max_in_flight) as (notify, group):
+        tallies = [Tally(receiver, wanted) for receiver in group.receivers]
         async with Publisher() as publisher:
             cpu_before, wall_before = cpu_seconds(notify.pid), time.monotonic()
             own_before, broker_before = time.process_time(), cpu_seconds(broker or 0)
+            receivers_before = cpu_seconds(group.pid)
             started = time.monotonic()
             await asyncio.gather(*(publisher.publish(event) for event in batch))
             confirmed = time.monotonic()
             finished = await wait_until_done(tallies)
             notify_cpu = cpu_seconds(notify.pid) - cpu_before
             own_cpu = time.process_time() - own_before
+            receivers_cpu = cpu_seconds(group.pid) - receivers_before
             broker_cpu = cpu_seconds(broker or 0) - broker_before
             notify_wall = time.monotonic() - wall_before
         path = await ordered_path(notify)
@@ -82,10 +85,11 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
         f"notify CPU        {notify_cpu * 1000 / max(delivered, 1):8.2f} ms per delivery "
         f"({notify_cpu / notify_wall:.0%} of a core over the fan-out)"
     )
+    per = 1000 / max(delivered, 1)
     print(
-        f"other CPU         {own_cpu * 1000 / max(delivered, 1):8.2f} ms per delivery in this"
-        f" process (receivers verifying, publisher), {broker_cpu * 1000 / max(delivered, 1):.2f}"
-        " in the broker"
+        f"other CPU         {receivers_cpu * per:8.2f} ms per delivery in the receivers"
+        f" (verifying), {own_cpu * per:.2f} in this process (publisher, tallies),"
+        f" {broker_cpu * per:.2f} in the broker"
     )
     print(f"ordered path      {path}")
     print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")

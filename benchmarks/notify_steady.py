@@ -4,7 +4,8 @@
 
 Prints the delivered rate against the offered one, the publish-to-verified latency (p50, p99),
 the throughput of the last quarter against the first, and the raw broker ceiling of the same
-run with the ratio. Every delivery is verified by the receivers with ``standardwebhooks``.
+run with the ratio. Every delivery is verified by the receivers with ``standardwebhooks``; they
+run in a process of their own (``benchmarks._notify_receivers``), notify in another.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from benchmarks._notify_bench import (
     Publisher,
     Tally,
-    notify_with_receivers,
+    notify_with_receiver_process,
     ordered_path,
     percentile,
     raw_ceiling,
@@ -35,8 +36,8 @@ async def main(rate: float, receivers: int, duration: float) -> int:
     total = int(rate * duration)
     batch = [agency_registered() for _ in range(total)]
     wanted = {event.id for event in batch}
-    async with notify_with_receivers(receivers) as (notify, hooks):
-        tallies = [Tally(receiver, wanted) for receiver in hooks]
+    async with notify_with_receiver_process(receivers) as (notify, group):
+        tallies = [Tally(receiver, wanted) for receiver in group.receivers]
         async with Publisher() as publisher:
             started = time.monotonic()
             for i, event in enumerate(batch):
