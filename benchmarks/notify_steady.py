@@ -76,6 +76,7 @@ async def main(rate: float, receivers: int, duration: float) -> int:
         f"quarters          first {first:.1f}/s, last {last:.1f}/s,"
         f" ratio {last / first if first else 0:.2f} (target >= 0.8)"
     )
+    print(f"latency by quarter {_by_quarter(tallies, published_at, started, quarter)}")
     print(f"ordered path      {path}")
     print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
     print(f"raw ceiling       {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after)")
@@ -85,6 +86,20 @@ async def main(rate: float, receivers: int, duration: float) -> int:
     )
     print(f"failed verify     {sum(t.unverified for t in tallies)}")
     return 0 if finished else 1
+
+
+def _by_quarter(
+    tallies: list[Tally], published_at: dict[str, float], started: float, quarter: float
+) -> str:
+    """p50/p99 publish-to-verified of the events published in each quarter (ms)."""
+    quarters: list[list[float]] = [[], [], [], []]
+    for tally in tallies:
+        for event_id, arrived in tally.accepted_at.items():
+            sent = published_at[event_id]
+            quarters[min(int((sent - started) / quarter), 3)].append(arrived - sent)
+    return ", ".join(
+        f"{percentile(q, 0.5) * 1000:.0f}/{percentile(q, 0.99) * 1000:.0f}" for q in quarters
+    )
 
 
 if __name__ == "__main__":
