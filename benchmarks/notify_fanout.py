@@ -29,6 +29,7 @@ from benchmarks._notify_bench import (
     ordered_path,
     percentile,
     raw_ceiling,
+    wait_until,
 )
 from shared.logging import configure_logging
 from tests.support.catalogue_events import agency_registered
@@ -45,18 +46,17 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
     async with notify_with_receiver_process(receivers, max_in_flight) as (notify, group):
         tallies = [Tally(receiver, wanted) for receiver in group.receivers]
         async with Publisher() as publisher:
-            cpu_before, wall_before = cpu_seconds(notify.pid), time.monotonic()
-            own_before, broker_before = time.process_time(), cpu_seconds(broker or 0)
-            receivers_before = cpu_seconds(group.pid)
+            pids = (notify.pid, group.pid, broker or 0)
+            cpu_before, own_before = [cpu_seconds(pid) for pid in pids], time.process_time()
             started = time.monotonic()
             await asyncio.gather(*(publisher.publish(event) for event in batch))
             confirmed = time.monotonic()
             finished = await wait_until_done(tallies)
-            notify_cpu = cpu_seconds(notify.pid) - cpu_before
+            notify_cpu, receivers_cpu, broker_cpu = (
+                cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)
+            )
             own_cpu = time.process_time() - own_before
-            receivers_cpu = cpu_seconds(group.pid) - receivers_before
-            broker_cpu = cpu_seconds(broker or 0) - broker_before
-            notify_wall = time.monotonic() - wall_before
+            notify_wall = time.monotonic() - started
         path = await ordered_path(notify)
         published_at = publisher.published_at
     ceiling_after = await raw_ceiling()
@@ -100,8 +100,6 @@ async def main(events: int, receivers: int, max_in_flight: int) -> int:
 
 
 async def wait_until_done(tallies: list[Tally]) -> bool:
-    from benchmarks._notify_bench import wait_until
-
     return await wait_until(tallies, WAIT_SECONDS)
 
 

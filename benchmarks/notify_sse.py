@@ -24,7 +24,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import httpx
 
@@ -87,16 +87,29 @@ def _factory(client: RawSseClient) -> Callable[[], RawSseClient]:
     return lambda: client
 
 
-async def _connect_and_close(clients: Iterable[RawSseClient]) -> None:
+async def _connect(clients: list[RawSseClient]) -> None:
+    """Open every stream and wait until each has its first bytes."""
     loop = asyncio.get_running_loop()
-    opened = list(clients)
-    for client in opened:
+    for client in clients:
         await loop.create_connection(_factory(client), client.host, client.port)
-    while not all(c.pieces for c in opened):  # noqa: ASYNC110 - a short poll
+    while not all(c.pieces for c in clients):  # noqa: ASYNC110 - a short poll
         await asyncio.sleep(0.05)
-    for client in opened:
+
+
+def _close(clients: list[RawSseClient]) -> None:
+    for client in clients:
         assert client.transport is not None
         client.transport.close()
+
+
+async def _rss_after_another_wave(host: str, port: int, clients: int, pid: int) -> float:
+    """As many clients again, connected and closed: memory the first ones left behind is
+    reused (the allocator keeps it), or it grows again (a leak)."""
+    opened = [RawSseClient(host, port) for _ in range(clients)]
+    await _connect(opened)
+    _close(opened)
+    await asyncio.sleep(2)
+    return rss_mb(pid)
 
 
 async def main(clients: int, rate: float, duration: float) -> int:
@@ -108,13 +121,10 @@ async def main(clients: int, rate: float, duration: float) -> int:
     async with notify_with_receivers(0, sse_max_connections=clients + 10) as (service, _):
         gc.collect()
         baseline = rss_mb(service.pid)
-        loop = asyncio.get_running_loop()
         url = httpx.URL(service.base_url)
         host, port = url.host, url.port or 80
         readers = [RawSseClient(host, port) for _ in range(clients)]
-        await asyncio.gather(*(loop.create_connection(_factory(r), host, port) for r in readers))
-        while not all(r.pieces for r in readers):  # noqa: ASYNC110 - a short poll
-            await asyncio.sleep(0.05)
+        await _connect(readers)
         await asyncio.sleep(1)
         async with Publisher() as publisher:
             started = time.monotonic()
@@ -127,26 +137,19 @@ async def main(clients: int, rate: float, duration: float) -> int:
             notify_wall = time.monotonic() - started
             published_at = dict(publisher.published_at)
         during = rss_mb(service.pid)
-        for reader in readers:
-            assert reader.transport is not None
-            reader.transport.close()
-        latencies: list[float] = []
-        received = 0
-        for reader in readers:
-            for arrived, message in reader.messages():
-                event_id = json.loads(message.data).get("id") if message.data else None
-                if event_id in wanted:
-                    received += 1
-                    latencies.append(arrived - published_at[event_id])
+        _close(readers)
+        latencies = [
+            arrived - published_at[event_id]
+            for reader in readers
+            for arrived, message in reader.messages()
+            if (event_id := json.loads(message.data).get("id") if message.data else None) in wanted
+        ]
+        received = len(latencies)
         del readers
         await asyncio.sleep(2)
         gc.collect()
         after = rss_mb(service.pid)
-        # As many clients again, connected and closed: memory the first ones left behind is
-        # reused (the allocator keeps it), or it grows again (a leak).
-        await _connect_and_close(RawSseClient(host, port) for _ in range(clients))
-        await asyncio.sleep(2)
-        after_again = rss_mb(service.pid)
+        after_again = await _rss_after_another_wave(host, port, clients, service.pid)
     ceiling_after = await raw_ceiling()
     print(f"clients           {clients}, {rate:g} events/s for {duration:g} s")
     print(f"received          {received} of {total * clients} event frames")
@@ -155,11 +158,7 @@ async def main(clients: int, rate: float, duration: float) -> int:
             f"latency p50/p95   {statistics.median(latencies) * 1000:.1f} /"
             f" {percentile(latencies, 0.95) * 1000:.1f} ms (target p95 <= 500 ms)"
         )
-    print(
-        f"notify CPU        {notify_cpu * 1e6 / max(received, 1):.1f} µs per frame"
-        f" ({notify_cpu / notify_wall:.0%} of a core)"
-    )
-    print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
+    _print_cpu_and_load(notify_cpu, notify_wall, received)
     print(
         f"rss               {baseline:.1f} MiB before, {during:.1f} with clients,"
         f" {after:.1f} after they closed, {after_again:.1f} after as many again came and went"
@@ -171,6 +170,14 @@ async def main(clients: int, rate: float, duration: float) -> int:
         f" {received / duration / ((ceiling + ceiling_after) / 2):.2f} x"
     )
     return 0 if received == total * clients else 1
+
+
+def _print_cpu_and_load(notify_cpu: float, wall: float, frames: int) -> None:
+    print(
+        f"notify CPU        {notify_cpu * 1e6 / max(frames, 1):.1f} µs per frame"
+        f" ({notify_cpu / wall:.0%} of a core)"
+    )
+    print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
 
 
 if __name__ == "__main__":
