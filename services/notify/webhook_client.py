@@ -40,6 +40,8 @@ from services.notify.settings import NotifySettings
 from shared.egress import EgressPolicy, EgressRefused
 
 USER_AGENT = "mpp-notify/1.0 (Standard Webhooks)"
+PRUNE_EVERY = 1024
+"""Connections returned to the pools between two sweeps of every pool for expired ones."""
 MIN_KEPT = 16384
 """Answers up to this size are read to their end, so the connection can be used again."""
 MAX_ANSWER = 1 << 20
@@ -156,6 +158,7 @@ class WebhookTransport(httpx.AsyncBaseTransport):
         self._connect_timeout = connect_timeout
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._targets: OrderedDict[str, Target] = OrderedDict()
+        self._kept = 0
 
     def target(self, url: str) -> Target:
         found = self._targets.get(url)
@@ -304,11 +307,27 @@ class WebhookTransport(httpx.AsyncBaseTransport):
             connection.close()
             raise
         if complete and head.keep_alive:
-            connection.idle_since = time.monotonic()
-            self._idle.setdefault(target.origin, []).append(connection)
+            self._keep(connection, target.origin)
         else:
             connection.close()
         return Answer(head.status, head.reason, head.headers, content)
+
+    def _keep(self, connection: _Connection, origin: tuple[str, str, int]) -> None:
+        """Back to its origin's pool; now and then the pools drop what expired (an origin no
+        longer used, say a deleted subscription's, would keep its sockets otherwise)."""
+        now = connection.idle_since = time.monotonic()
+        self._idle.setdefault(origin, []).append(connection)
+        self._kept += 1
+        if self._kept % PRUNE_EVERY:
+            return
+        for key, pool in list(self._idle.items()):
+            fresh = [c for c in pool if c.reusable(now, self._expiry)]
+            for stale in set(pool) - set(fresh):
+                stale.close()
+            if fresh:
+                self._idle[key] = fresh
+            else:
+                del self._idle[key]
 
 
 class WebhookClient(httpx.AsyncClient):
