@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime, timedelta
 
@@ -26,6 +27,9 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
+FRAMES_KEPT = 2048
+"""Newest entries whose SSE frame is kept: live clients read these; one catching up from
+further back gets frames encoded as it reads (the ring itself holds up to 2x its size)."""
 ACK_EVERY = 64
 """Stream messages acked at once (``multiple``): acks only give the broker credit here."""
 STREAM_IDLE_SECONDS = 3.0
@@ -61,8 +65,8 @@ class LiveLog:
         self._size = ring_size
         self._ring: list[LoggedEvent] = []
         self._positions: list[int] = []
-        self._frames: list[bytes] = []
-        """Each ring entry's SSE frame, encoded once for every client."""
+        self._frames: OrderedDict[int, bytes] = OrderedDict()
+        """The SSE frames of the newest entries by position, encoded once for every client."""
         self._unacked = 0
         self._dedupe = DedupeWindow(dedupe_window)
         self._duplicates: DedupeWindow = DedupeWindow(dedupe_window)
@@ -102,11 +106,12 @@ class LiveLog:
         if entry is not None:
             self._ring.append(entry)
             self._positions.append(position)
-            self._frames.append(sse_frame(entry))
+            self._frames[position] = sse_frame(entry)
+            if len(self._frames) > FRAMES_KEPT:
+                self._frames.popitem(last=False)
             if len(self._ring) > 2 * self._size:
                 del self._ring[: -self._size]
                 del self._positions[: -self._size]
-                del self._frames[: -self._size]
             EVENTS_LOGGED.labels(service=SERVICE, type=entry.type).inc()
         self.signal.notify()
 
@@ -150,7 +155,7 @@ class LiveLog:
             entry = self._ring[i]
             read_to = entry.position
             if keep(entry):
-                frames.append(self._frames[i])
+                frames.append(self._frames.get(read_to) or sse_frame(entry))
                 sent_to = read_to
                 if len(frames) >= limit:
                     return frames, sent_to, read_to
