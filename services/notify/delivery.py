@@ -119,8 +119,9 @@ class Deliverer:
         """Deliver one message of ``subscription``'s queue, then settle it.
 
         Args:
-            attempted: called once the attempt is over (and a failure is in its tier), before
-                the ack and the bookkeeping: the subscription's next attempt may start then.
+            attempted: called once a successful attempt is over, before the ack and the
+                bookkeeping: the subscription's next attempt may start then. After a failed
+                one it is not called, so a 410 or an auto-disable stops the next attempt.
         """
         try:
             event = self._parse(message.body)
@@ -147,8 +148,8 @@ class Deliverer:
         with correlation_scope(event.correlationid), consumer_span(SERVICE, queue, event):
             async with self._room:
                 record = await self._attempt(subscription, event, message, headers, done + 1)
-            if attempted is not None:
-                attempted()
+            if attempted is not None and record.attempt.outcome == "succeeded":
+                attempted()  # a failure holds the slot until its follow-up (410, auto-disable)
             await message.ack()
             await self._follow_up(subscription, record)
 
