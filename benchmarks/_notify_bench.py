@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
+import re
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 import aio_pika
 import httpx
 
+from benchmarks._notify_receivers import ReceiverProcess
 from services.notify.bootstrap import build_app
 from services.notify.topology import LOG_STREAM
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
@@ -31,7 +37,12 @@ from tests.support.broker import delete_queues
 from tests.support.processes import free_port
 from tests.support.servers import API_KEY, RABBITMQ_URL, drop_storage, fresh_storage
 from tests.support.servers import run_service as _run_service
-from tests.support.webhooks import ReceivedWebhook, WebhookReceiver, notify_settings
+from tests.support.webhooks import (
+    LOOPBACK_ALLOWED,
+    TEST_SECRET_KEYS,
+    WebhookReceiver,
+    notify_settings,
+)
 
 PUBLISH_WINDOW = 64
 """Publishes awaiting their broker confirm at once."""
@@ -64,6 +75,18 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return float("nan")
+
+
+def broker_pid(port: int = 5672) -> int | None:
+    """The pid of the broker listening on ``port`` (``ss``), to read its CPU; None if unknown."""
+    try:
+        found = subprocess.run(
+            ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, timeout=5
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"pid=(\d+)", found)
+    return int(match.group(1)) if match else None
 
 
 async def raw_ceiling(messages: int = 5000, size: int = 600) -> float:
@@ -142,17 +165,36 @@ class Publisher:
             await self._exchange.publish(message, routing_key=event.type)
 
 
+class Arrived(Protocol):
+    @property
+    def webhook_id(self) -> str: ...
+
+    @property
+    def received_at(self) -> float: ...
+
+    @property
+    def accepted(self) -> bool: ...
+
+    @property
+    def verified(self) -> bool: ...
+
+
+class Receiving(Protocol):
+    @property
+    def received(self) -> Sequence[Arrived]: ...
+
+
 class Tally:
     """What one receiver has accepted (verified with standardwebhooks, 2xx), read as it grows."""
 
-    def __init__(self, receiver: WebhookReceiver, wanted: set[str]) -> None:
+    def __init__(self, receiver: Receiving, wanted: set[str]) -> None:
         self.receiver = receiver
         self.wanted = wanted
         self.accepted_at: dict[str, float] = {}
         self._seen = 0
 
     def update(self) -> None:
-        fresh: list[ReceivedWebhook] = self.receiver.received[self._seen :]
+        fresh = self.receiver.received[self._seen :]
         self._seen += len(fresh)
         for hook in fresh:
             event_id = hook.webhook_id
@@ -190,6 +232,9 @@ async def _notify_process(settings: dict[str, object]) -> AsyncIterator[Notify]:
         "HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # The receivers listen on loopback, which the egress policy refuses by default.
+        "WEBHOOK_ALLOWED_NETWORKS": LOOPBACK_ALLOWED,
+        "MPP_SECRET_KEYS": TEST_SECRET_KEYS,
         **{name.upper(): str(value) for name, value in settings.items()},
     }
     log_path = os.path.join(tempfile.gettempdir(), f"notify-bench-{port}.log")
@@ -245,22 +290,44 @@ async def notify_with_receivers(
             await receiver.start()
         async with run(settings) as service:
             for receiver in hooks:
-                answer = await service.client.post(
-                    "/subscriptions",
-                    json={
-                        "url": receiver.url,
-                        "event_types": ["#"],
-                        "description": "notify benchmark",
-                        "max_in_flight": max_in_flight,
-                    },
-                    headers=service.headers,
-                )
-                answer.raise_for_status()
-                receiver.trust(answer.json()["secret"])
+                receiver.trust(await _subscribe(service, receiver.url, max_in_flight))
             yield service, hooks
     finally:
         for receiver in hooks:
             await receiver.stop()
+
+
+async def _subscribe(service: Notify, url: str, max_in_flight: int) -> str:
+    """A subscription of ``url`` to ``#``; its signing secret."""
+    answer = await service.client.post(
+        "/subscriptions",
+        json={
+            "url": url,
+            "event_types": ["#"],
+            "description": "notify benchmark",
+            "max_in_flight": max_in_flight,
+        },
+        headers=service.headers,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["secret"])
+
+
+@asynccontextmanager
+async def notify_with_receiver_process(
+    receivers: int, max_in_flight: int = 1, **settings: object
+) -> AsyncIterator[tuple[Notify, ReceiverProcess]]:
+    """Notify as a process of its own and ``receivers`` in another, subscribed to ``#``."""
+    group = ReceiverProcess(receivers)
+    await delete_queues([LOG_STREAM])
+    try:
+        hooks = await group.start()
+        async with _notify_process(settings) as service:
+            for receiver in hooks:
+                receiver.trust(await _subscribe(service, receiver.url, max_in_flight))
+            yield service, group
+    finally:
+        await group.stop()
 
 
 async def wait_until(tallies: list[Tally], seconds: float) -> bool:
@@ -279,3 +346,41 @@ async def wait_until(tallies: list[Tally], seconds: float) -> bool:
 
 async def metrics_text(client: httpx.AsyncClient) -> str:
     return (await client.get("/metrics")).text
+
+
+ORDERED_PATH_PAGES = 4
+"""Pages of 500 deliveries read for the ordered path (each page reads the whole history)."""
+
+
+async def ordered_path(notify: Notify) -> str:
+    """Where one subscription's time went, from its first 2,000 attempt records: how long each
+    attempt took (the receiver's round trip as notify sees it) and the gap from one attempt's
+    end to the next one's start (notify's own time per delivery on the ordered path, and idle
+    time when it had nothing to send)."""
+    listed = await notify.client.get("/subscriptions", headers=notify.headers)
+    subscription = listed.json()["items"][0]["id"]
+    attempts: list[tuple[float, float]] = []
+    cursor: str | None = None
+    for _ in range(ORDERED_PATH_PAGES):
+        params: dict[str, str | int] = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        page = (
+            await notify.client.get(
+                f"/subscriptions/{subscription}/deliveries", params=params, headers=notify.headers
+            )
+        ).json()
+        for delivery in page["items"]:
+            for attempt in delivery["attempts"]:
+                at = datetime.fromisoformat(attempt["at"]).timestamp()
+                attempts.append((at, attempt["duration_ms"] / 1000))
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    attempts.sort()
+    durations = [d for _, d in attempts]
+    gaps = [b[0] - (a[0] + a[1]) for a, b in itertools.pairwise(attempts)]
+    return (
+        f"attempt p50/p99 {percentile(durations, 0.5) * 1000:.2f} /"
+        f" {percentile(durations, 0.99) * 1000:.2f} ms; gap to the next p50/p99"
+        f" {percentile(gaps, 0.5) * 1000:.2f} / {percentile(gaps, 0.99) * 1000:.2f} ms"
+        f" ({len(attempts)} attempts of one subscription)"
+    )

@@ -4,13 +4,15 @@
 
 Prints the delivered rate against the offered one, the publish-to-verified latency (p50, p99),
 the throughput of the last quarter against the first, and the raw broker ceiling of the same
-run with the ratio. Every delivery is verified by the receivers with ``standardwebhooks``.
+run with the ratio. Every delivery is verified by the receivers with ``standardwebhooks``; they
+run in a process of their own (``benchmarks._notify_receivers``), notify in another.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -18,7 +20,8 @@ import time
 from benchmarks._notify_bench import (
     Publisher,
     Tally,
-    notify_with_receivers,
+    notify_with_receiver_process,
+    ordered_path,
     percentile,
     raw_ceiling,
     wait_until,
@@ -33,8 +36,8 @@ async def main(rate: float, receivers: int, duration: float) -> int:
     total = int(rate * duration)
     batch = [agency_registered() for _ in range(total)]
     wanted = {event.id for event in batch}
-    async with notify_with_receivers(receivers) as (_, hooks):
-        tallies = [Tally(receiver, wanted) for receiver in hooks]
+    async with notify_with_receiver_process(receivers) as (notify, group):
+        tallies = [Tally(receiver, wanted) for receiver in group.receivers]
         async with Publisher() as publisher:
             started = time.monotonic()
             for i, event in enumerate(batch):
@@ -44,6 +47,7 @@ async def main(rate: float, receivers: int, duration: float) -> int:
             offered_seconds = time.monotonic() - started
             finished = await wait_until(tallies, 120)
             published_at = dict(publisher.published_at)
+        path = await ordered_path(notify)
     ceiling_after = await raw_ceiling()
 
     arrivals = sorted(t for tally in tallies for t in tally.accepted_at.values())
@@ -72,6 +76,9 @@ async def main(rate: float, receivers: int, duration: float) -> int:
         f"quarters          first {first:.1f}/s, last {last:.1f}/s,"
         f" ratio {last / first if first else 0:.2f} (target >= 0.8)"
     )
+    print(f"latency by quarter {_by_quarter(tallies, published_at, started, quarter)}")
+    print(f"ordered path      {path}")
+    print(f"load average      {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1 / 5 / 15 min)")
     print(f"raw ceiling       {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after)")
     print(
         f"ratio             offered deliveries are {offered / ceiling_mean:.2f} x the ceiling;"
@@ -79,6 +86,20 @@ async def main(rate: float, receivers: int, duration: float) -> int:
     )
     print(f"failed verify     {sum(t.unverified for t in tallies)}")
     return 0 if finished else 1
+
+
+def _by_quarter(
+    tallies: list[Tally], published_at: dict[str, float], started: float, quarter: float
+) -> str:
+    """p50/p99 publish-to-verified of the events published in each quarter (ms)."""
+    quarters: list[list[float]] = [[], [], [], []]
+    for tally in tallies:
+        for event_id, arrived in tally.accepted_at.items():
+            sent = published_at[event_id]
+            quarters[min(int((sent - started) / quarter), 3)].append(arrived - sent)
+    return ", ".join(
+        f"{percentile(q, 0.5) * 1000:.0f}/{percentile(q, 0.99) * 1000:.0f}" for q in quarters
+    )
 
 
 if __name__ == "__main__":

@@ -9,14 +9,17 @@ worst is one more attempt of what was in flight.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from aio_pika.abc import AbstractIncomingMessage
+from opentelemetry import propagate, trace
 from pydantic import ValidationError
 
 from services.notify import SERVICE
@@ -34,14 +37,17 @@ from services.notify.repository import HealthStore
 from services.notify.retry import RetryPolicy, parse_retry_after, pick_tier
 from services.notify.signing import webhook_headers
 from services.notify.topology import subscription_queue_name
+from services.notify.webhook_client import WebhookClient
 from shared.clock import utcnow
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.logging import correlation_scope, get_logger
 from shared.messaging.consumer import parse_event
 from shared.messaging.identity import publisher_of, verify_publisher
-from shared.tracing import consumer_span
+from shared.tracing import consumer_span, tracer_provider
 
 log = get_logger(__name__)
+_INFO_LOGGED = logging.getLogger(__name__)
+"""The standard logger behind ``log``: asked whether INFO is on before a success is logged."""
 
 ATTEMPT = "x-mpp-attempt"
 DUE = "x-mpp-due"
@@ -90,6 +96,8 @@ class Deliverer:
     ) -> None:
         self._broker = broker
         self._client = client
+        self._direct = client.webhooks if isinstance(client, WebhookClient) else None
+        """The client's own transport, called without httpx's layers when nothing traces."""
         self._attempts = attempts
         self._health = health
         self._policy = policy
@@ -102,8 +110,19 @@ class Deliverer:
         self._parsed: OrderedDict[bytes, CloudEvent] = OrderedDict()
         self._healthy: set[str] = set()
 
-    async def handle(self, subscription: Subscription, message: AbstractIncomingMessage) -> None:
-        """Deliver one message of ``subscription``'s queue, then settle it."""
+    async def handle(
+        self,
+        subscription: Subscription,
+        message: AbstractIncomingMessage,
+        attempted: Callable[[], None] | None = None,
+    ) -> None:
+        """Deliver one message of ``subscription``'s queue, then settle it.
+
+        Args:
+            attempted: called once a successful attempt is over, before the ack and the
+                bookkeeping: the subscription's next attempt may start then. After a failed
+                one it is not called, so a 410 or an auto-disable stops the next attempt.
+        """
         try:
             event = self._parse(message.body)
             # Before anything about the event is logged or delivered: only its owner's
@@ -129,6 +148,8 @@ class Deliverer:
         with correlation_scope(event.correlationid), consumer_span(SERVICE, queue, event):
             async with self._room:
                 record = await self._attempt(subscription, event, message, headers, done + 1)
+            if attempted is not None and record.attempt.outcome == "succeeded":
+                attempted()  # a failure holds the slot until its follow-up (410, auto-disable)
             await message.ack()
             await self._follow_up(subscription, record)
 
@@ -185,7 +206,7 @@ class Deliverer:
         attempt, retry_delay = await self._send(subscription, event.id, message.body, number)
         replay_id = headers.get(REPLAY) if isinstance(headers.get(REPLAY), str) else None
         position = _int_header(headers, POSITION) or None
-        record = AttemptRecord(
+        record = AttemptRecord.model_construct(  # our own values: nothing to validate
             delivery_id=delivery_id(subscription.id, event.id, replay_id),
             subscription_id=subscription.id,
             event_id=event.id,
@@ -246,7 +267,7 @@ class Deliverer:
             delay = self._policy.delay_after(number, retry_after)
             outcome = "dead" if delay is None or not self._broker.tiers else "failed"
         next_at = started_at + timedelta(seconds=duration + delay) if delay is not None else None
-        attempt = Attempt(
+        attempt = Attempt.model_construct(
             number=number,
             at=started_at,
             duration_ms=round(duration * 1000, 2),
@@ -266,32 +287,52 @@ class Deliverer:
             **webhook_headers(subscription.signing_secrets(at), msg_id, int(at.timestamp()), body),
             "content-type": CONTENT_TYPE,
         }
-        async with (
-            asyncio.timeout(self._timeout),
-            self._client.stream("POST", subscription.url, content=body, headers=headers) as answer,
-        ):
+        provider = tracer_provider(SERVICE)
+        async with asyncio.timeout(self._timeout):
+            if self._direct is None:
+                return await self._post_through_httpx(subscription.url, body, headers)
+            if provider is None:
+                return await self._post_direct(subscription.url, body, headers)
+            with _client_span(provider, subscription.url) as span:
+                propagate.inject(headers)  # ``traceparent``: the receiver joins the trace
+                answer = await self._post_direct(subscription.url, body, headers)
+                span.set_attribute("http.response.status_code", answer[0])
+                return answer
+
+    async def _post_direct(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, str, str | None]:
+        """Through the webhook transport itself, without httpx's layers (the hot path)."""
+        assert self._direct is not None
+        answer = await self._direct.post(
+            url,
+            [(k.encode(), v.encode()) for k, v in headers.items()],
+            body,
+            keep_bytes=self._excerpt_chars * 4,
+        )
+        excerpt = answer.body.decode("utf-8", errors="replace")[: self._excerpt_chars]
+        return answer.status, excerpt, answer.header(b"retry-after")
+
+    async def _post_through_httpx(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, str, str | None]:
+        """Through any other httpx client (its instrumentation adds a span when tracing)."""
+        async with self._client.stream("POST", url, content=body, headers=headers) as answer:
             excerpt = await _excerpt(answer, self._excerpt_chars)
             return answer.status_code, excerpt, answer.headers.get("retry-after")
 
     async def _follow_up(self, subscription: Subscription, record: AttemptRecord) -> None:
         """Health and auto-disable; a success writes only when it changes something."""
         attempt = record.attempt
-        bound = log.bind(
-            delivery_id=record.delivery_id,
-            subscription_id=subscription.id,
-            event_id=record.event_id,
-            event_type=record.event_type,
-            attempt=attempt.number,
-            status_code=attempt.status_code,
-            duration_ms=attempt.duration_ms,
-        )
         if attempt.outcome == "succeeded":
-            bound.info("delivery.succeeded")  # the end of the event's correlated log trail
+            if _INFO_LOGGED.isEnabledFor(logging.INFO):  # skip the processors when filtered
+                _bound(record).info("delivery.succeeded")  # the end of the correlated trail
             if subscription.id not in self._healthy:
                 await self._health.succeeded(subscription.id, attempt.at)
                 self._healthy.add(subscription.id)
             return
         self._healthy.discard(subscription.id)
+        bound = _bound(record)
         error = attempt.error or "failed"
         if attempt.outcome == "failed":
             bound.warning("delivery.failed", error=error, next_attempt_at=attempt.next_attempt_at)
@@ -308,6 +349,35 @@ class Deliverer:
                 subscription.id,
                 f"{in_a_row} messages in a row failed every attempt; the last: {error}",
             )
+
+
+def _client_span(provider: Any, url: str) -> Any:
+    """The span of one webhook POST, as httpx's instrumentation would open it (no query
+    string: a receiver's URL may carry a token in it)."""
+    parts = urlsplit(url)
+    return provider.get_tracer("mpp." + SERVICE).start_as_current_span(
+        "POST",
+        kind=trace.SpanKind.CLIENT,
+        attributes={
+            "http.request.method": "POST",
+            "url.full": f"{parts.scheme}://{parts.netloc}{parts.path}",
+            "server.address": parts.hostname or "",
+            "server.port": parts.port or (443 if parts.scheme == "https" else 80),
+        },
+    )
+
+
+def _bound(record: AttemptRecord) -> Any:
+    """The delivery's logger, naming what every line about one attempt names."""
+    return log.bind(
+        delivery_id=record.delivery_id,
+        subscription_id=record.subscription_id,
+        event_id=record.event_id,
+        event_type=record.event_type,
+        attempt=record.attempt.number,
+        status_code=record.attempt.status_code,
+        duration_ms=record.attempt.duration_ms,
+    )
 
 
 async def _excerpt(response: httpx.Response, chars: int) -> str:

@@ -20,9 +20,8 @@ from services.notify.eventlog import (
     check_type_patterns,
     parse_position,
 )
-from services.notify.livelog import LiveLog, StreamSettings
+from services.notify.livelog import LiveLog, StreamSettings, sse_frame
 from services.notify.metrics import OPEN_STREAMS, SSE_REFUSED
-from shared.background import wait_for_signal
 from shared.clock import UtcDateTime
 from shared.errors import DomainError
 from shared.events.patterns import matches_any
@@ -33,6 +32,7 @@ router = APIRouter(prefix="/events", tags=["event log"])
 
 STREAM_BATCH = 200
 RECONNECT_MILLISECONDS = 2000
+SEP = ServerSentEvent.DEFAULT_SEPARATOR
 MAX_QUERY_CHARS = 2000
 
 
@@ -135,7 +135,7 @@ def _resume_position(last_event_id: str | None, after: str | None) -> int | None
 
 async def _frames(
     live: LiveLog, start: int, patterns: list[str], settings: StreamSettings
-) -> AsyncIterator[ServerSentEvent]:
+) -> AsyncIterator[ServerSentEvent | bytes]:
     """Everything after ``start``, then each new event as it is logged."""
     settings.open += 1
     OPEN_STREAMS.labels(service=SERVICE).inc()
@@ -146,19 +146,26 @@ async def _frames(
         yield ServerSentEvent(id=str(last), retry=RECONNECT_MILLISECONDS)
         while True:
             woken = live.signal.waiter()
-            batch, read_to = await live.read_after(last, STREAM_BATCH, keep)
-            for entry in batch:
-                yield ServerSentEvent(
-                    id=str(entry.position), event=entry.type, data=entry.body().decode()
-                )
-                last = entry.position
+            from_ring = live.frames_after(last, STREAM_BATCH, keep)
+            frames: list[bytes] = []
+            if from_ring is None:  # older than the replica's memory: from the stream
+                batch, read_to = await live.read_after(last, STREAM_BATCH, keep)
+                for entry in batch:
+                    frames.append(sse_frame(entry))
+                    last = entry.position
+                full = len(batch) == STREAM_BATCH
+            else:
+                frames, last, read_to = from_ring
+                full = len(frames) == STREAM_BATCH
             if read_to > last:
                 # Events that did not match were passed: move the client's position too.
                 last = read_to
-                yield ServerSentEvent(id=str(last))
-            if len(batch) == STREAM_BATCH or last < live.head:
+                frames.append(f"id: {last}{SEP}{SEP}".encode())
+            if frames:
+                yield b"".join(frames)  # one write per wake-up, however many events
+            if full or last < live.head:
                 continue
-            await wait_for_signal(woken, settings.ping_seconds)
+            await woken.wait()  # sse_starlette's pings keep the connection alive meanwhile
     finally:
         settings.open -= 1
         OPEN_STREAMS.labels(service=SERVICE).dec()

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from sse_starlette import ServerSentEvent
 
 from services.notify import SERVICE
 from services.notify.broker import NotifyBroker, StreamStart, stream_position
@@ -26,6 +28,11 @@ from shared.pagination import Page, decode_cursor, encode_cursor
 
 log = get_logger(__name__)
 
+FRAMES_KEPT = 2048
+"""Newest entries whose SSE frame is kept: live clients read these; one catching up from
+further back gets frames encoded as it reads (the ring itself holds up to 2x its size)."""
+ACK_EVERY = 64
+"""Stream messages acked at once (``multiple``): acks only give the broker credit here."""
 STREAM_IDLE_SECONDS = 3.0
 """A history read that gets nothing for this long has reached the end of what exists."""
 TIMESTAMP_MARGIN = timedelta(seconds=2)
@@ -68,6 +75,9 @@ class LiveLog:
         self._size = ring_size
         self._ring: list[LoggedEvent] = []
         self._positions: list[int] = []
+        self._frames: OrderedDict[int, bytes] = OrderedDict()
+        """The SSE frames of the newest entries by position, encoded once for every client."""
+        self._unacked = 0
         self._dedupe = DedupeWindow(dedupe_window)
         self._duplicates: DedupeWindow = DedupeWindow(dedupe_window)
         self.head = 0
@@ -92,7 +102,10 @@ class LiveLog:
         # Everything before the ack's await: each message's task runs this part in the order
         # the messages came, so the ring stays in offset order.
         self._take(message)
-        await message.ack()
+        self._unacked += 1
+        if self._unacked >= ACK_EVERY:
+            self._unacked = 0
+            await message.ack(multiple=True)  # every message before it was taken already
 
     def _take(self, message: AbstractIncomingMessage) -> None:
         position = stream_position(message)
@@ -103,6 +116,9 @@ class LiveLog:
         if entry is not None:
             self._ring.append(entry)
             self._positions.append(position)
+            self._frames[position] = sse_frame(entry)
+            if len(self._frames) > FRAMES_KEPT:
+                self._frames.popitem(last=False)
             if len(self._ring) > 2 * self._size:
                 del self._ring[: -self._size]
                 del self._positions[: -self._size]
@@ -134,6 +150,26 @@ class LiveLog:
         if not self._ring:
             return after >= self.head
         return after >= self._positions[0] - 1
+
+    def frames_after(
+        self, after: int, limit: int, keep: Callable[[LoggedEvent], bool]
+    ) -> tuple[list[bytes], int, int] | None:
+        """From the ring, without awaiting: up to ``limit`` SSE frames of entries after
+        ``after`` that ``keep``, the position of the last one, and how far it read; None when
+        the ring does not hold everything after ``after`` (read ``read_after`` then)."""
+        if not self.covers(after):
+            return None
+        frames: list[bytes] = []
+        sent_to = read_to = after
+        for i in range(bisect.bisect_right(self._positions, after), len(self._ring)):
+            entry = self._ring[i]
+            read_to = entry.position
+            if keep(entry):
+                frames.append(self._frames.get(read_to) or sse_frame(entry))
+                sent_to = read_to
+                if len(frames) >= limit:
+                    return frames, sent_to, read_to
+        return frames, sent_to, max(read_to, self.head)
 
     async def read_after(
         self, after: int, limit: int, keep: Callable[[LoggedEvent], bool]
@@ -225,6 +261,14 @@ class LiveLog:
                 if entry is not None and entry.id == event_id:
                     return entry
         return None
+
+
+def sse_frame(entry: LoggedEvent) -> bytes:
+    """The Server-Sent Event of an entry: ``id`` its position, ``event`` its type, ``data``
+    the CloudEvent as published."""
+    return ServerSentEvent(
+        id=str(entry.position), event=entry.type, data=entry.body().decode()
+    ).encode()
 
 
 def _cursor_position(cursor: str) -> int:

@@ -169,20 +169,32 @@ class SubscriptionWorkers:
                     self.held_retries -= retry
 
             async def deliver(message: AbstractIncomingMessage) -> None:
-                async with consumer.room:
+                await consumer.room.acquire()
+                held = True
+
+                def attempted() -> None:
+                    """The next message may go out now: its order is kept by the FIFO room."""
+                    nonlocal held
+                    if held:
+                        held = False
+                        consumer.room.release()
+
+                try:
                     if consumer.stopped:
                         return  # not handled: it goes back to the queue with the channel
                     task = asyncio.current_task()
                     assert task is not None
                     consumer.inflight.add(task)
                     try:
-                        await self._deliverer.handle(consumer.subscription, message)
+                        await self._deliverer.handle(consumer.subscription, message, attempted)
                     except Exception:
                         log.exception("delivery.crashed", subscription_id=subscription.id)
                         with contextlib.suppress(Exception):
                             await message.nack(requeue=True)
                     finally:
                         consumer.inflight.discard(task)
+                finally:
+                    attempted()
 
             consumer.tag = await queue.consume(on_message)
         except Exception:
