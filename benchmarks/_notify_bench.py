@@ -7,6 +7,7 @@ aio-pika alone, no service in between. Each benchmark prints its figure beside i
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import itertools
@@ -19,11 +20,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import aio_pika
 import httpx
@@ -46,6 +47,25 @@ from tests.support.webhooks import (
 
 PUBLISH_WINDOW = 64
 """Publishes awaiting their broker confirm at once."""
+
+
+def run_main(
+    main: Callable[..., Coroutine[Any, Any, int]], description: str | None, **defaults: float
+) -> None:
+    """Parse one ``--option`` per keyword of ``main`` (typed by its default), run it, exit with
+    its status: every notify benchmark's command line, in one place.
+
+    Args:
+        main: the benchmark; its keyword names become the options (``max_in_flight``:
+            ``--max-in-flight``).
+        description: the benchmark's module docstring, for ``--help``.
+        defaults: each option's default, whose type (int or float) the option parses as.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    for name, default in defaults.items():
+        option = "--" + name.replace("_", "-")
+        parser.add_argument(option, dest=name, type=type(default), default=default)
+    sys.exit(asyncio.run(main(**vars(parser.parse_args()))))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -13,11 +13,9 @@ the same run (aio-pika persistent publish+consume through one queue) with the ra
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
-import sys
 import time
 
 from benchmarks._notify_bench import (
@@ -29,6 +27,7 @@ from benchmarks._notify_bench import (
     ordered_path,
     percentile,
     raw_ceiling,
+    run_main,
     wait_until,
 )
 from shared.logging import configure_logging
@@ -104,9 +103,4 @@ async def wait_until_done(tallies: list[Tally]) -> bool:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--receivers", type=int, default=4)
-    parser.add_argument("--max-in-flight", type=int, default=1)
-    args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.events, args.receivers, args.max_in_flight)))
+    run_main(main, __doc__, events=2000, receivers=4, max_in_flight=1)

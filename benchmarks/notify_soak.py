@@ -14,12 +14,10 @@ broker ceiling measured in the same run.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
 import time
 
-from benchmarks._notify_bench import notify_with_receivers, raw_ceiling, rss_mb
+from benchmarks._notify_bench import notify_with_receivers, raw_ceiling, rss_mb, run_main
 from services.agency.bootstrap import build_app as build_agency
 from shared.logging import configure_logging
 from tests.support.servers import fresh_storage, run_service
@@ -101,9 +99,4 @@ def _sample(
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=float, default=10.0)
-    parser.add_argument("--duration", type=float, default=600.0)
-    parser.add_argument("--every", type=float, default=30.0)
-    args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.rate, args.duration, args.every)))
+    run_main(main, __doc__, rate=10.0, duration=600.0, every=30.0)

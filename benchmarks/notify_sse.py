@@ -14,7 +14,6 @@ notify's own CPU on the same two cores, so they measured themselves more than no
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import bisect
 import gc
@@ -22,7 +21,6 @@ import itertools
 import json
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
@@ -35,6 +33,7 @@ from benchmarks._notify_bench import (
     percentile,
     raw_ceiling,
     rss_mb,
+    run_main,
 )
 from shared.logging import configure_logging
 from tests.support.catalogue_events import agency_registered
@@ -181,9 +180,4 @@ def _print_cpu_and_load(notify_cpu: float, wall: float, frames: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=20.0)
-    parser.add_argument("--duration", type=float, default=60.0)
-    args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.clients, args.rate, args.duration)))
+    run_main(main, __doc__, clients=200, rate=20.0, duration=60.0)

@@ -10,11 +10,9 @@ run in a process of their own (``benchmarks._notify_receivers``), notify in anot
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
-import sys
 import time
 
 from benchmarks._notify_bench import (
@@ -24,6 +22,7 @@ from benchmarks._notify_bench import (
     ordered_path,
     percentile,
     raw_ceiling,
+    run_main,
     wait_until,
 )
 from shared.logging import configure_logging
@@ -103,9 +102,4 @@ def _by_quarter(
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--receivers", type=int, default=4)
-    parser.add_argument("--duration", type=float, default=300.0)
-    args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.rate, args.receivers, args.duration)))
+    run_main(main, __doc__, rate=100.0, receivers=4, duration=300.0)
