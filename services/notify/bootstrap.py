@@ -182,6 +182,7 @@ def _notify_broker(config: NotifySettings) -> NotifyBroker:
         ),
         delivery_limit=config.webhook_delivery_limit,
         delays=config.retry_schedule,
+        reconnect_seconds=config.broker_reconnect_seconds,
     )
 
 

@@ -50,6 +50,8 @@ class NotifyBroker:
         stream_arguments: ``notify.log``'s declaration arguments (retention).
         delivery_limit: the subscription queues' ``x-delivery-limit``.
         delays: the retry schedule's delays, one tier queue each.
+        reconnect_seconds: the pause between reconnection attempts (``BROKER_RECONNECT_SECONDS``,
+            as the services' own connection; aio-pika's default is 5 s).
     """
 
     def __init__(
@@ -59,8 +61,10 @@ class NotifyBroker:
         stream_arguments: dict[str, Any],
         delivery_limit: int,
         delays: Iterable[float],
+        reconnect_seconds: float = 5.0,
     ) -> None:
         self._url = url
+        self._reconnect_seconds = reconnect_seconds
         self.user_id = amqp_user(broker_urls(url)[0])
         """Notify's broker identity: every copy it publishes carries it (RabbitMQ checks it)."""
         self._stream_arguments = stream_arguments
@@ -91,6 +95,7 @@ class NotifyBroker:
                 url,
                 connection_class=failover,
                 client_properties={"connection_name": "mpp-notify"},
+                reconnect_interval=self._reconnect_seconds,
             )
 
         self._connection = await connect_first(

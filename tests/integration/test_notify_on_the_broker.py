@@ -12,6 +12,7 @@ import json
 import pytest
 
 from services.agency.bootstrap import build_app as build_agency
+from services.notify.container import NotifyContainer
 from shared.events.envelope import CloudEvent
 from shared.events.patterns import matches_any
 from shared.storage import Storage
@@ -116,3 +117,13 @@ async def test_a_subscriber_of_mall_inaugurated_and_mou_events_gets_exactly_thos
     assert all(d["status"] == "succeeded" and d["attempt_count"] == 1 for d in stored)
     archived = [h.type for h in everything.received if h.event["subject"] in subjects]
     assert archived.count("agency.registered") == 2
+
+
+async def test_notifys_own_connection_reconnects_at_the_configured_pace(
+    rabbitmq: str, notify_storage: Storage
+) -> None:
+    # aio-pika's default pause is 5 s: after a failover notify's deliveries waited that long
+    # while the services' connections (BROKER_RECONNECT_SECONDS) were already back.
+    async with running_notify(notify_storage, broker_reconnect_seconds=0.7) as notify:
+        connection = notify.container(NotifyContainer).notify_broker.connection
+        assert getattr(connection, "reconnect_interval", None) == 0.7
