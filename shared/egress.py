@@ -9,10 +9,11 @@ reserved and unspecified addresses, and URLs that carry credentials.
 
 The policy is applied twice. ``check_url`` vets a URL when a subscription is created or
 changed (the literal host, names that always mean an internal address, and what the name
-resolves to now). ``EgressTransport`` vets every connection: it resolves the name itself,
-checks *every* address it gets, and connects to an address it checked, so a name that
-re-resolves elsewhere between check and connect (DNS rebinding) cannot slip through. The
-``Host`` header, TLS SNI and certificate verification keep the original name.
+resolves to now). ``EgressPolicy.resolve`` vets every connection: notify's webhook transport
+(``services/notify/webhook_client.py``) resolves the name through it, which checks *every*
+address it gets, and connects to an address it checked, so a name that re-resolves elsewhere
+between check and connect (DNS rebinding) cannot slip through. The ``Host`` header, TLS SNI
+and certificate verification keep the original name.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpcore
-import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -317,82 +316,3 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     if address in _NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
-
-
-class EgressNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Resolves and checks the host itself, then connects to a checked address.
-
-    httpcore hands over the original name and keeps it for SNI and certificate checks;
-    only the TCP connection goes to the address that was vetted.
-    """
-
-    def __init__(self, policy: EgressPolicy) -> None:
-        self._policy = policy
-        self._backend = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                addresses = await self._policy.resolve(host, port)
-        except TimeoutError as error:
-            raise httpcore.ConnectTimeout(f"resolving {host} took over {timeout} s") from error
-        failure: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._backend.connect_tcp(
-                    str(address), port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        assert failure is not None
-        raise failure
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise EgressRefused("webhooks never go to a unix socket")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
-
-
-class EgressTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with every connection vetted by an ``EgressPolicy``.
-
-    Requests whose URL carries credentials are refused before anything is sent. Use it with
-    ``trust_env=False`` on the client: an environment proxy would resolve names itself.
-    """
-
-    def __init__(
-        self,
-        policy: EgressPolicy,
-        *,
-        verify: ssl.SSLContext | bool = True,
-        limits: httpx.Limits = httpx.Limits(),
-    ) -> None:
-        super().__init__(verify=verify, trust_env=False, limits=limits)
-        self._policy = policy
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=EgressNetworkBackend(policy),
-        )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.userinfo:
-            raise EgressRefused("URLs with credentials are refused")
-        if request.url.scheme not in ("http", "https"):
-            raise EgressRefused("only http and https URLs can receive webhooks")
-        return await super().handle_async_request(request)
