@@ -27,13 +27,15 @@ def bootstrap(
     agencies = AgencyRepository(runtime.aggregate_store(COLLECTION))
     runtime.set_up_indexes(agencies)
     runtime.document_publications(SERVICE)
+    # A command that only calls its domain method (``apply``) on one stored aggregate:
+    change = partial(handlers.change_agency, agencies=agencies)
     bus = CommandBus(
         {
             commands.RegisterAgency: partial(handlers.register_agency, agencies=agencies),
-            commands.UpdateAgency: partial(handlers.update_agency, agencies=agencies),
-            commands.AddService: partial(handlers.add_service, agencies=agencies),
-            commands.RemoveService: partial(handlers.remove_service, agencies=agencies),
-            commands.DeactivateAgency: partial(handlers.deactivate_agency, agencies=agencies),
+            commands.UpdateAgency: change,
+            commands.AddService: change,
+            commands.RemoveService: change,
+            commands.DeactivateAgency: change,
         }
     )
     return AgencyContainer(runtime=runtime, bus=bus, agencies=agencies)

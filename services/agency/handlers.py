@@ -23,6 +23,3 @@ async def register_agency(command: RegisterAgency, agencies: AgencyRepository) -
 async def change_agency(command: AgencyChange, agencies: AgencyRepository) -> Agency:
     """A command on an existing agency: its domain call (``apply``), saved if it changed."""
     return await apply_change(agencies, command)
-
-
-update_agency = add_service = remove_service = deactivate_agency = change_agency

@@ -38,17 +38,19 @@ def bootstrap(
     runtime.document_publications(SERVICE)
     flags = CounterFlags(malls, agency_directory, mou_directory)
     runtime.consume(consumers(agency_directory, flags))
+    # A command that only calls its domain method (``apply``) on one stored aggregate:
+    change = partial(handlers.change_mall, malls=malls)
     bus = CommandBus(
         {
             commands.PlanMall: partial(handlers.plan_mall, malls=malls),
-            commands.OpenMall: partial(handlers.open_mall, malls=malls),
-            commands.ScheduleInauguration: partial(handlers.schedule_inauguration, malls=malls),
-            commands.InaugurateMall: partial(handlers.inaugurate_mall, malls=malls),
-            commands.CloseMall: partial(handlers.close_mall, malls=malls),
+            commands.OpenMall: change,
+            commands.ScheduleInauguration: change,
+            commands.InaugurateMall: change,
+            commands.CloseMall: change,
             commands.OpenCounter: partial(
                 handlers.open_counter, malls=malls, agencies=agency_directory, mous=mou_directory
             ),
-            commands.CloseCounter: partial(handlers.close_counter, malls=malls),
+            commands.CloseCounter: change,
         }
     )
     return MallContainer(

@@ -42,9 +42,6 @@ async def change_mall(command: MallChange, malls: MallRepository) -> Mall:
     return await apply_change(malls, command)
 
 
-open_mall = schedule_inauguration = inaugurate_mall = close_mall = close_counter = change_mall
-
-
 async def open_counter(
     command: OpenCounter,
     malls: MallRepository,

@@ -42,16 +42,17 @@ def bootstrap(
     runtime.add_periodic(
         PeriodicTask("mou-expiry", mou_settings.mou_expiry_interval_seconds, expire_due)
     )
+    # A command that only calls its domain method (``apply``) on one stored aggregate:
+    change = partial(handlers.change_mou, mous=mous)
+    party_act = partial(handlers.act_as_party, mous=mous, agencies=agency_directory)
     bus = CommandBus(
         {
             commands.DraftMou: partial(handlers.draft_mou, mous=mous, agencies=agency_directory),
             commands.ReviseMou: partial(handlers.revise_mou, mous=mous, agencies=agency_directory),
-            commands.ScheduleSigning: partial(handlers.schedule_signing, mous=mous),
-            commands.SignMou: partial(handlers.sign_mou, mous=mous, agencies=agency_directory),
-            commands.AppointTeamMember: partial(
-                handlers.appoint_team_member, mous=mous, agencies=agency_directory
-            ),
-            commands.TerminateMou: partial(handlers.terminate_mou, mous=mous),
+            commands.ScheduleSigning: change,
+            commands.SignMou: party_act,
+            commands.AppointTeamMember: party_act,
+            commands.TerminateMou: change,
         }
     )
     return MouContainer(

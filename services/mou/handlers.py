@@ -52,18 +52,12 @@ async def change_mou(command: MouChange, mous: MouRepository) -> Mou:
     return await apply_change(mous, command)
 
 
-schedule_signing = terminate_mou = change_mou
-
-
 async def act_as_party(command: PartyAct, mous: MouRepository, agencies: AgencyDirectory) -> Mou:
     """A party's command: its domain call, with what is known of the party's agency now."""
     agency = await agencies.get(command.agency_id)
     return await change(
         mous, command.mou_id, command.expected_version, lambda mou: command.apply(mou, agency)
     )
-
-
-sign_mou = appoint_team_member = act_as_party
 
 
 async def expire_due_mous(
