@@ -23,12 +23,12 @@ from aio_pika.exceptions import DeliveryError
 from benchmarks.faults.report import table
 from benchmarks.faults.rig import Pipeline, pipeline
 from services.notify.topology import SUBSCRIPTIONS_DLQ
-from shared.events.envelope import CloudEvent
 from shared.messaging.connection import failover_broker
 from shared.messaging.publisher import EventPublisher
 from shared.messaging.topology import EVENTS_EXCHANGE_NAME
 from tests.faults.expectations import recovered_in_time
 from tests.support import rabbit_nodes
+from tests.support.catalogue_events import agency_registered
 from tests.support.eventually import eventually
 from tests.support.rabbit_nodes import RabbitCluster, RabbitNode
 
@@ -161,16 +161,6 @@ async def _messages_in(url: str, name: str) -> int:
         return int(queue.declaration_result.message_count or 0)
 
 
-def _event() -> CloudEvent:
-    return CloudEvent.new(
-        type="agency.registered",
-        source="/mpp/agency",
-        subject="agc_failover",
-        data={"agency_id": "agc_failover", "code": "FAILOVER", "name": "Failover"},
-        correlation_id="failover",
-    )
-
-
 async def test_a_publish_nacked_by_a_leaderless_quorum_queue_goes_through_on_retry() -> None:
     """The defect behind a rare loss in the test above, made deterministic.
 
@@ -189,7 +179,7 @@ async def test_a_publish_nacked_by_a_leaderless_quorum_queue_goes_through_on_ret
             nacked, deadline = 0, time.monotonic() + 20
             while True:  # publish at once, as the outbox does, then retry as it does
                 try:
-                    await publisher.publish(_event())
+                    await publisher.publish(agency_registered())
                     break
                 except DeliveryError:
                     nacked += 1

@@ -17,8 +17,8 @@ from aio_pika.exceptions import DeliveryError
 from faststream.rabbit import RabbitBroker
 from pamqp.commands import Basic
 
-from shared.events.envelope import CloudEvent
 from shared.messaging.publisher import EventPublisher, renew_after_nack
+from tests.support.catalogue_events import agency_registered
 
 
 class FakeUnderlay:
@@ -58,16 +58,6 @@ class FakeBroker:
             raise answer
 
 
-def _event() -> CloudEvent:
-    return CloudEvent.new(
-        type="agency.registered",
-        source="/mpp/agency",
-        subject="agc_1",
-        data={"agency_id": "agc_1", "code": "A", "name": "A"},
-        correlation_id="c-1",
-    )
-
-
 def _publisher(broker: FakeBroker) -> EventPublisher:
     return EventPublisher(cast(RabbitBroker, broker), service="agency")
 
@@ -77,10 +67,10 @@ async def test_a_nacked_publish_raises_and_renews_the_channel_for_the_retry() ->
     publisher = _publisher(broker)
 
     with pytest.raises(DeliveryError):
-        await publisher.publish(_event())
+        await publisher.publish(agency_registered())
     assert broker.channel.underlay.closed == 1
 
-    await publisher.publish(_event())  # the outbox's retry
+    await publisher.publish(agency_registered())  # the outbox's retry
     assert broker.channel.underlay.closed == 1
 
 
@@ -88,9 +78,9 @@ async def test_a_confirmed_publish_or_a_timeout_keeps_the_channel() -> None:
     broker = FakeBroker(None, TimeoutError())
     publisher = _publisher(broker)
 
-    await publisher.publish(_event())
+    await publisher.publish(agency_registered())
     with pytest.raises(TimeoutError):
-        await publisher.publish(_event())
+        await publisher.publish(agency_registered())
     assert broker.channel.underlay.closed == 0
 
 
@@ -102,7 +92,7 @@ async def test_a_channel_that_cannot_be_renewed_still_reports_the_nack() -> None
 
     broker.get_channel = no_connection  # type: ignore[method-assign]
     with pytest.raises(DeliveryError):
-        await _publisher(broker).publish(_event())
+        await _publisher(broker).publish(agency_registered())
 
 
 class FakeRobustChannel:
