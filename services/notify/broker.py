@@ -16,6 +16,7 @@ import aio_pika
 from aio_pika.abc import (
     AbstractChannel,
     AbstractIncomingMessage,
+    AbstractRobustChannel,
     AbstractRobustConnection,
 )
 from aio_pika.exceptions import DeliveryError
@@ -73,6 +74,8 @@ class NotifyBroker:
         self.tiers: list[int] = []
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
+        self._depth: AbstractRobustChannel | None = None
+        self._depth_lock = asyncio.Lock()
 
     @property
     def connection(self) -> AbstractRobustConnection:
@@ -112,10 +115,27 @@ class NotifyBroker:
                 await self._connection.close()
         self._connection = None
         self._channel = None
+        self._depth = None
 
-    async def new_channel(self, prefetch: int) -> AbstractChannel:
+    async def new_channel(self, prefetch: int | None = None) -> AbstractRobustChannel:
+        """A channel without confirms, opened whatever happens to its caller meanwhile.
+
+        aiormq answers a ``Channel.Open`` cancelled mid-flight by breaking the whole connection
+        (the broker then sees a frame on a channel it never opened), so the opening runs in a
+        task a stop or a client hanging up cannot cancel; a caller that is gone by the time it
+        opens has its channel closed.
+        """
+        opening = asyncio.ensure_future(self._open_channel(prefetch))
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(_close_unclaimed)
+            raise
+
+    async def _open_channel(self, prefetch: int | None) -> AbstractRobustChannel:
         channel = await self.connection.channel(publisher_confirms=False)
-        await channel.set_qos(prefetch_count=prefetch)
+        if prefetch is not None:
+            await channel.set_qos(prefetch_count=prefetch)
         return channel
 
     # --- subscription queues ----------------------------------------------------------------
@@ -146,20 +166,31 @@ class NotifyBroker:
         await self.channel.queue_delete(subscription_queue_name(subscription_id))
 
     async def depth(self, queue_name: str) -> int:
-        """Messages ready in a queue (0 for one that does not exist, or no connection)."""
-        channel: AbstractChannel | None = None
+        """Messages ready in a queue (0 for one that does not exist, or no connection).
+
+        Runs in a task its caller's cancellation does not reach, as ``new_channel`` opens: a
+        cancelled ``Queue.Declare`` closes the channel, whose robust reopening raced the next
+        query's into a broken connection (seen in tests).
+        """
+        return await asyncio.shield(asyncio.ensure_future(self._depth_of(queue_name)))
+
+    async def _depth_of(self, queue_name: str) -> int:
         try:
+            channel = await self._depth_channel()
             async with asyncio.timeout(DEPTH_TIMEOUT_SECONDS):
-                # A channel of its own: a passive declare of a missing queue closes it.
-                channel = await self.connection.channel(publisher_confirms=False)
-                declared = await channel.declare_queue(queue_name, passive=True)
-                return int(declared.declaration_result.message_count or 0)
+                # not robust: a robust channel answers a passive declare from its own memory
+                declared = await channel.declare_queue(queue_name, passive=True, robust=False)
+            return int(declared.declaration_result.message_count or 0)
         except Exception:
             return 0
-        finally:
-            if channel is not None:
-                with contextlib.suppress(Exception):
-                    await channel.close()
+
+    async def _depth_channel(self) -> AbstractRobustChannel:
+        """One channel for depth queries, opened again after a passive declare of a missing
+        queue closed it (the broker's answer to one)."""
+        async with self._depth_lock:
+            if self._depth is None or self._depth.is_closed:
+                self._depth = await self.new_channel()
+            return self._depth
 
     # --- publishing -------------------------------------------------------------------------
 
@@ -234,3 +265,10 @@ def stream_position(message: AbstractIncomingMessage) -> int:
     """The log position of a message read from the stream: its offset plus one."""
     offset = (message.headers or {}).get("x-stream-offset", -1)
     return (offset if isinstance(offset, int) else -1) + 1
+
+
+def _close_unclaimed(opening: asyncio.Future[AbstractRobustChannel]) -> None:
+    """Close a channel that opened after the caller who asked for it was cancelled."""
+    if not opening.cancelled() and opening.exception() is None:
+        channel = opening.result()
+        asyncio.ensure_future(channel.close())
