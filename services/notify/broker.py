@@ -270,5 +270,9 @@ def stream_position(message: AbstractIncomingMessage) -> int:
 def _close_unclaimed(opening: asyncio.Future[AbstractRobustChannel]) -> None:
     """Close a channel that opened after the caller who asked for it was cancelled."""
     if not opening.cancelled() and opening.exception() is None:
-        channel = opening.result()
-        asyncio.ensure_future(channel.close())
+        closing = asyncio.ensure_future(opening.result().close())
+        _UNCLAIMED_CLOSING.add(closing)  # held until done: the loop keeps only weak references
+        closing.add_done_callback(_UNCLAIMED_CLOSING.discard)
+
+
+_UNCLAIMED_CLOSING: set[asyncio.Future[None]] = set()
