@@ -369,7 +369,7 @@ async def metrics_text(client: httpx.AsyncClient) -> str:
 
 
 ORDERED_PATH_PAGES = 4
-"""Pages of 500 deliveries read for the ordered path (each page reads the whole history)."""
+"""Pages of 500 deliveries read for the ordered path (each page reads only its own attempts)."""
 
 
 async def ordered_path(notify: Notify) -> str:

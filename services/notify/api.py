@@ -263,7 +263,11 @@ async def list_deliveries(
 ) -> Page[Delivery]:
     """Its attempted deliveries, by first attempt, each with every attempt.
 
-    Deliveries not attempted yet wait in the subscription's queue (its `backlog`).
+    Deliveries not attempted yet wait in the subscription's queue (its `backlog`). Pages are
+    read from the store by a keyset cursor. With `status`, a page scans at most ten times
+    `limit` deliveries, so it may hold fewer than `limit` items, even none, while
+    `next_cursor` is set: follow `next_cursor` until it is null. A `cursor` this service did
+    not issue is a 422 problem naming `cursor`.
     """
     await subscriptions.get(subscription_id)
     return await deliveries.list(subscription_id, status, page)

@@ -2,7 +2,8 @@
 
 A delivery (an event on its way to one subscription) lives in the broker: in the
 subscription's queue, then in a delay tier between attempts. The store only records what
-each attempt did, for the deliveries view; the view groups the attempts of a delivery. A
+each attempt did, for the deliveries view; the view groups the attempts of a delivery and
+pages over deliveries' first attempts in the store (``delivery_pages``). A
 delivery's id is derived from (subscription, event, origin), so every replica names it alike
 without asking the store. Documents expire after the retention (``expires_at``: a TTL index
 on MongoDB, a periodic sweep on the in-process store).
@@ -30,10 +31,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.notify.delivery_pages import FIRST_ATTEMPT_INDEX, decode_position, read_page
 from shared.clock import UtcDateTime, utcnow
 from shared.errors import NotFound
 from shared.logging import get_logger
-from shared.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from shared.pagination import Page, PageRequest
 from shared.storage import ASCENDING, Database
 
 log = get_logger(__name__)
@@ -155,6 +157,7 @@ class AttemptLog:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("delivery_id", ASCENDING), ("seq", ASCENDING)])
         await self.collection.create_index([("subscription_id", ASCENDING), ("seq", ASCENDING)])
+        await self.collection.create_index(FIRST_ATTEMPT_INDEX)  # the deliveries view's pages
         if self._ttl_index:  # MongoDB expires them; mongomock would scan on every write
             await self.collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
@@ -229,28 +232,17 @@ class AttemptLog:
     async def list(
         self, subscription_id: str, status: DeliveryStatus | None, page: PageRequest
     ) -> Page[Delivery]:
-        """Deliveries of a subscription, by first attempt; the cursor counts deliveries."""
+        """Deliveries of a subscription, by first attempt, read a page at a time from the
+        store (``delivery_pages``); a filtered page may hold fewer than ``limit``."""
         await self.flush()
-        records = (
-            await self.collection.find({"subscription_id": subscription_id})
-            .sort("seq", ASCENDING)
-            .to_list(None)
+        if status == "pending":  # never stored: such deliveries wait in the broker
+            if page.cursor:
+                decode_position(page.cursor)  # a foreign cursor is refused all the same
+            return Page[Delivery](items=[])
+        items, next_cursor = await read_page(
+            self.collection, Delivery.of, subscription_id, status, page
         )
-        grouped: dict[str, list[dict[str, Any]]] = {}
-        for record in records:
-            grouped.setdefault(record["delivery_id"], []).append(record)
-        found = [Delivery.of(group) for group in grouped.values()]
-        if status:
-            found = [d for d in found if d.status == status]
-        start = 0
-        if page.cursor:
-            raw = decode_cursor(page.cursor)
-            start = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
-        items = found[start : start + page.limit]
-        more = start + page.limit < len(found)
-        return Page[Delivery](
-            items=items, next_cursor=encode_cursor(str(start + page.limit)) if more else None
-        )
+        return Page[Delivery](items=items, next_cursor=next_cursor)
 
     async def delete_for(self, subscription_id: str) -> None:
         await self.flush()
