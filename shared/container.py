@@ -58,8 +58,12 @@ def container_of(app: FastAPI, kind: type[C]) -> C:
     return container
 
 
-def service_container(request: Request) -> ServiceContainer:
-    """The FastAPI dependency every shared route uses to reach its service's container."""
+async def service_container(request: Request) -> ServiceContainer:
+    """The FastAPI dependency every shared route uses to reach its service's container.
+
+    This and every other dependency here are ``async def``: FastAPI runs a plain ``def``
+    dependency on a worker thread, one hand-off per request (and up to 40 idle threads kept).
+    """
     return container_of(request.app, ServiceContainer)
 
 
@@ -71,7 +75,7 @@ def container_parts(kind: type[C]) -> Callable[[Callable[[C], object]], Any]:
     """
 
     def part(read: Callable[[C], object]) -> Any:
-        def dependency(request: Request) -> object:
+        async def dependency(request: Request) -> object:
             return read(container_of(request.app, kind))
 
         return Depends(dependency)

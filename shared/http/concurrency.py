@@ -12,7 +12,7 @@ ExpectedVersion = int | frozenset[int] | None
 """One version, the versions any of which will do, or None for no precondition."""
 
 
-def if_match_version(
+async def if_match_version(
     if_match: str | None = Header(
         None,
         alias="If-Match",

@@ -17,7 +17,9 @@ A = TypeVar("A", bound=Aggregate)
 V = TypeVar("V", bound=ResourceView)
 
 
-def command_bus(container: Annotated[ServiceContainer, Depends(service_container)]) -> CommandBus:
+async def command_bus(
+    container: Annotated[ServiceContainer, Depends(service_container)],
+) -> CommandBus:
     """The service's command bus, wired in its bootstrap."""
     return container.bus
 
@@ -49,7 +51,7 @@ class VersionedChange:
         return view.from_aggregate(with_etag(self.response, await self.bus.handle(pinned)))
 
 
-def versioned_change(
+async def versioned_change(
     response: Response,
     bus: Bus,
     expected_version: Annotated[ExpectedVersion, Depends(if_match_version)],
@@ -84,7 +86,7 @@ class ResourceCreation:
         return view.from_aggregate(created)
 
 
-def resource_creation(request: Request, response: Response, bus: Bus) -> ResourceCreation:
+async def resource_creation(request: Request, response: Response, bus: Bus) -> ResourceCreation:
     return ResourceCreation(bus, request, response)
 
 

@@ -12,7 +12,7 @@ from shared.numbers import parse_client_int
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
 
-def page_request(
+async def page_request(
     request: Request,
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page."),
     cursor: str | None = Query(

@@ -46,22 +46,22 @@ def test_a_response_etag_is_parsed() -> None:
     assert parse_etag("12") is None
 
 
-def test_if_match_names_the_strong_versions_it_accepts() -> None:
-    assert if_match_version('"3"') == 3
-    assert if_match_version("3") == 3
-    assert if_match_version('"3", "5"') == frozenset({3, 5})
-    assert if_match_version("*") is None
-    assert if_match_version(None) is None
+async def test_if_match_names_the_strong_versions_it_accepts() -> None:
+    assert await if_match_version('"3"') == 3
+    assert await if_match_version("3") == 3
+    assert await if_match_version('"3", "5"') == frozenset({3, 5})
+    assert await if_match_version("*") is None
+    assert await if_match_version(None) is None
 
 
-def test_if_match_with_only_weak_tags_accepts_no_version() -> None:
-    assert if_match_version('W/"3"') == frozenset()
-    assert if_match_version('W/"3", "abc"') == frozenset()
+async def test_if_match_with_only_weak_tags_accepts_no_version() -> None:
+    assert await if_match_version('W/"3"') == frozenset()
+    assert await if_match_version('W/"3", "abc"') == frozenset()
 
 
-def test_a_malformed_if_match_is_a_validation_error_naming_the_header() -> None:
+async def test_a_malformed_if_match_is_a_validation_error_naming_the_header() -> None:
     with pytest.raises(RuleViolated) as raised:
-        if_match_version('"3')
+        await if_match_version('"3')
     assert raised.value.field == "If-Match"
 
 

@@ -43,10 +43,10 @@ def test_cursors_round_trip_and_a_foreign_one_names_the_cursor_field() -> None:
     ("header", "version"),
     [(None, None), ("*", None), ("3", 3), ('"3"', 3), ('W/"12"', frozenset())],
 )
-def test_if_match_names_a_version_or_nothing(
+async def test_if_match_names_a_version_or_nothing(
     header: str | None, version: int | frozenset[int] | None
 ) -> None:
-    assert if_match_version(header) == version
+    assert await if_match_version(header) == version
 
 
 def test_ids_sort_by_creation() -> None:
