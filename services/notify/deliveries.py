@@ -156,8 +156,9 @@ class AttemptLog:
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("delivery_id", ASCENDING), ("seq", ASCENDING)])
-        await self.collection.create_index([("subscription_id", ASCENDING), ("seq", ASCENDING)])
-        await self.collection.create_index(FIRST_ATTEMPT_INDEX)  # the deliveries view's pages
+        # The deliveries view's pages; its prefix also serves ``delete_for``. A store created
+        # before it also holds (subscription_id, seq), which nothing reads any more.
+        await self.collection.create_index(FIRST_ATTEMPT_INDEX)
         if self._ttl_index:  # MongoDB expires them; mongomock would scan on every write
             await self.collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
