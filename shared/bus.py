@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from shared.domain import Aggregate
+from shared.domain import Aggregate, ExpectedVersion
 from shared.unit_of_work import DEFAULT_ATTEMPTS, Store, change, retry_on_conflict
 
 R = TypeVar("R")
@@ -28,7 +28,7 @@ class Command(BaseModel, Generic[R]):
     ``CommandBus.handle`` is typed for each command.
     """
 
-    expected_version: int | frozenset[int] | None = None
+    expected_version: ExpectedVersion = None
     """The version(s) ``If-Match`` named; None to take whatever is current."""
 
     def arguments(self, *leave_out: str) -> dict[str, Any]:

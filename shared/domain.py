@@ -17,6 +17,10 @@ from shared.clock import UtcDateTime, new_id, utcnow
 from shared.errors import PreconditionFailed
 from shared.events.catalogue import EventData
 
+ExpectedVersion = int | frozenset[int] | None
+"""What a change is based on (``If-Match``): one version, the versions any of which will do,
+or None for no precondition."""
+
 
 @dataclass(frozen=True)
 class RecordedEvent:
@@ -71,7 +75,7 @@ class Aggregate(BaseModel):
     def mark_loaded(self) -> None:
         self._loaded_version = self.version
 
-    def ensure_version(self, expected: int | frozenset[int] | None) -> None:
+    def ensure_version(self, expected: ExpectedVersion) -> None:
         """Refuse (412) a change based on a version other than the current one.
 
         ``expected`` is what ``If-Match`` named: one version, or a set any of which will do.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from shared.domain import Aggregate
+from shared.domain import Aggregate, ExpectedVersion
 from shared.errors import ConcurrentModification
 from shared.logging import get_logger
 
@@ -57,7 +57,7 @@ class Store(Protocol[A]):
 
 
 async def load_for_change(
-    store: Store[A], aggregate_id: str, expected_version: int | frozenset[int] | None
+    store: Store[A], aggregate_id: str, expected_version: ExpectedVersion
 ) -> A:
     """The aggregate, refused (412) unless at the version ``If-Match`` named, if it named one."""
     aggregate = await store.get(aggregate_id)
@@ -68,7 +68,7 @@ async def load_for_change(
 async def change(
     store: Store[A],
     aggregate_id: str,
-    expected_version: int | frozenset[int] | None,
+    expected_version: ExpectedVersion,
     act: Callable[[A], object],
 ) -> A:
     """Load the aggregate (see ``load_for_change``), ``act`` on it and save it if it changed.

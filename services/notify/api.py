@@ -32,6 +32,7 @@ from services.notify.handlers import ReplayStarted
 from services.notify.repository import HealthStore, SubscriptionHealth
 from services.notify.topology import subscription_queue_name
 from shared.clock import UtcDateTime, utcnow
+from shared.domain import ExpectedVersion
 from shared.http.auth import require_scope
 from shared.http.concurrency import if_match_version, set_etag
 from shared.http.deps import Bus, Creating
@@ -209,7 +210,7 @@ async def update_subscription(
     response: Response,
     bus: Bus,
     health: Health,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
 ) -> SubscriptionView:
     """Change URL, patterns or description; pause, resume, or re-enable a disabled one."""
     command = UpdateSubscription(
@@ -224,7 +225,7 @@ async def update_subscription(
 async def delete_subscription(
     subscription_id: str,
     bus: Bus,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
 ) -> Response:
     """Delete it with its deliveries; nothing more is sent to it."""
     await bus.handle(
@@ -240,7 +241,7 @@ async def rotate_secret(
     bus: Bus,
     health: Health,
     body: Rotation | None = None,
-    expected_version: int | None = Depends(if_match_version),
+    expected_version: ExpectedVersion = Depends(if_match_version),
 ) -> SubscriptionWithSecret:
     """A new secret, shown once; the old one keeps signing beside it for a grace period."""
     command = RotateSecret(

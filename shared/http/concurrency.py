@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from fastapi import Header, Response
 
+from shared.domain import ExpectedVersion
 from shared.errors import RuleViolated
 from shared.http.etags import ENTITY_TAG_LIST_PATTERN, parse_condition
 from shared.numbers import is_client_int
-
-ExpectedVersion = int | frozenset[int] | None
-"""One version, the versions any of which will do, or None for no precondition."""
 
 
 async def if_match_version(

@@ -9,8 +9,8 @@ from fastapi import Depends, Request, Response
 
 from shared.bus import Command, CommandBus
 from shared.container import ServiceContainer, service_container
-from shared.domain import Aggregate
-from shared.http.concurrency import ExpectedVersion, if_match_version, set_etag
+from shared.domain import Aggregate, ExpectedVersion
+from shared.http.concurrency import if_match_version, set_etag
 from shared.http.views import ResourceView
 
 A = TypeVar("A", bound=Aggregate)
