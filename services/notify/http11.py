@@ -18,6 +18,14 @@ READ_CHUNK = 65536
 _TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+def header_value(headers: Sequence[Header], name: bytes) -> bytes | None:
+    """The first value of header ``name`` (given in lower case, as heads store names)."""
+    for key, value in headers:
+        if key == name:
+            return value
+    return None
+
+
 class BadAnswer(Exception):
     """The receiver's bytes are not an HTTP/1.1 answer."""
 
@@ -32,10 +40,7 @@ class Head:
     keep_alive: bool
 
     def get(self, name: bytes) -> bytes | None:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
+        return header_value(self.headers, name)
 
 
 def request_bytes(method: bytes, target: bytes, headers: Sequence[Header], body: bytes) -> bytes:

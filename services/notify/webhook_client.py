@@ -32,6 +32,7 @@ from services.notify.http11 import (
     READ_CHUNK,
     BadAnswer,
     Header,
+    header_value,
     read_body,
     read_head,
     request_bytes,
@@ -98,10 +99,8 @@ class Answer:
     body: bytes
 
     def header(self, name: bytes) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value.decode("latin-1")
-        return None
+        value = header_value(self.headers, name)
+        return None if value is None else value.decode("latin-1")
 
 
 @dataclass(eq=False)
