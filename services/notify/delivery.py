@@ -54,6 +54,9 @@ DUE = "x-mpp-due"
 REPLAY = "x-mpp-replay"
 POSITION = "x-mpp-position"
 RECENT_IDS = 10_000
+SLEEP_BEFORE_DUE_MS = 100
+"""A message this close to due waits in the consumer instead of going round a tier again:
+RabbitMQ may expire a TTL a few milliseconds early, and an attempt never comes before due."""
 PARSED_CACHE = 1024
 """Bodies whose parsed event is kept: one event fans out to many subscriptions at once."""
 
@@ -137,10 +140,13 @@ class Deliverer:
         due = _int_header(headers, DUE)
         if due == 0 and done == 0 and self._policy.schedule[0] > 0:
             due = int((time.time() + self._policy.schedule[0]) * 1000)
-        if due > time.time() * 1000 + 5:
+        early_ms = due - time.time() * 1000
+        if early_ms > SLEEP_BEFORE_DUE_MS:
             await self._delay(subscription.id, message, headers, due)
             await message.ack()
             return
+        if early_ms > 0:  # a tier's TTL ran out a little early: never before Retry-After
+            await asyncio.sleep(early_ms / 1000)
         if done == 0 and REPLAY not in headers and self._seen(subscription.id, event.id):
             await message.ack()  # a republished event within the window
             return

@@ -138,6 +138,7 @@ async def test_retry_after_from_the_receiver_sets_when_the_next_attempt_comes(
     assert first["retry_after_seconds"] == 1
     assert _gap(first["at"], first["next_attempt_at"]) >= 1.0
     assert _gap(first["at"], second["at"]) >= 1.0
+    assert _gap(first["next_attempt_at"], second["at"]) >= 0  # never before it was due
 
 
 @pytest.mark.parametrize("retry_after", ["\u00b2", "9" * 5000, "Tue, 99 Foo 2022"])
