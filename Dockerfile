@@ -6,8 +6,11 @@ FROM python:3.11.10-slim AS runtime
 
 # HOST: inside its container a service listens on every interface (outside, it defaults to
 # loopback); Compose publishes only what it names.
+# PYTHONMALLOC=malloc: freed memory is glibc's, which malloc_trim gives back after a burst of
+# connections (shared/heap.py); pymalloc's arenas kept ~9 MiB of it. Same CPU, measured.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PYTHONMALLOC=malloc \
     HOST=0.0.0.0 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -252,6 +252,7 @@ async def _notify_process(settings: dict[str, object]) -> AsyncIterator[Notify]:
         "HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        "PYTHONMALLOC": "malloc",  # as the image runs it (Dockerfile)
         # The receivers listen on loopback, which the egress policy refuses by default.
         "WEBHOOK_ALLOWED_NETWORKS": LOOPBACK_ALLOWED,
         "MPP_SECRET_KEYS": TEST_SECRET_KEYS,

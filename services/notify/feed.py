@@ -169,3 +169,4 @@ async def _frames(
     finally:
         settings.open -= 1
         OPEN_STREAMS.labels(service=SERVICE).dec()
+        settings.heap.soon()  # a burst of closes: one trim, once their memory is free

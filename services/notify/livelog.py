@@ -12,7 +12,7 @@ import bisect
 import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
@@ -23,6 +23,7 @@ from services.notify.broker import NotifyBroker, StreamStart, stream_position
 from services.notify.eventlog import DedupeWindow, EventLogFilter, LoggedEvent, parse_position
 from services.notify.metrics import EVENTS_LOGGED, LOG_SKIPPED
 from services.notify.topology import LOG_STREAM
+from shared.heap import HeapTrimmer
 from shared.logging import get_logger
 from shared.pagination import Page, decode_cursor, encode_cursor
 
@@ -40,11 +41,13 @@ TIMESTAMP_MARGIN = timedelta(seconds=2)
 
 @dataclass
 class StreamSettings:
-    """The live feed's keep-alive interval and open-stream limit, and the streams open now."""
+    """The live feed's keep-alive interval and open-stream limit, the streams open now, and
+    the trimmer that gives closed streams' memory back to the system."""
 
     ping_seconds: float = 15.0
     max_connections: int = 1000
     open: int = 0
+    heap: HeapTrimmer = field(default_factory=HeapTrimmer)
 
 
 class LogSignal:

@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from shared.container import ServiceContainer, attach
+from shared.heap import freeze_startup_objects
 from shared.http.conditional import ConditionalGetMiddleware
 from shared.http.cors import install_cors
 from shared.http.health import router as health_router
@@ -122,6 +123,7 @@ def serve(app: FastAPI, settings: ServiceSettings, default_port: int) -> None:
     with one line instead of a lifespan traceback.
     """
     check_broker_or_exit(settings.rabbitmq_url, settings.broker_connect_timeout_seconds)
+    freeze_startup_objects()
     uvicorn.run(
         app,
         host=settings.host,
