@@ -4,8 +4,10 @@
 
 Opens ``--clients`` streams on ``/events/stream``, publishes ``--rate`` events/s onto
 ``mpp.events`` for ``--duration`` seconds, and prints the publish-to-receipt latency over every
-client (p50, p95), this process's RSS before the clients connect, with them, and after they
-close, and the raw broker ceiling of the same run.
+client (p50, p95), notify's RSS before the clients connect, with them, and after they close,
+and the raw broker ceiling of the same run. The same number of events is published once
+before, with no client, so that what the log's tail keeps in memory for them (the live ring)
+is told apart from what the clients left behind.
 
 The clients are plain sockets that only timestamp what arrives (``RawSseClient``); the frames
 are parsed after the run. 200 httpx readers parsing 4,000 frames/s took about three times
@@ -101,6 +103,15 @@ def _close(clients: list[RawSseClient]) -> None:
         client.transport.close()
 
 
+async def _rss_for_the_log_tail(events: int, pid: int) -> float:
+    """Notify's RSS once ``events`` more events are in its log's tail, with no client: the
+    memory the live ring keeps for them whether anyone reads it or not."""
+    async with Publisher() as publisher:
+        await asyncio.gather(*(publisher.publish(agency_registered()) for _ in range(events)))
+    await asyncio.sleep(3)
+    return rss_mb(pid)
+
+
 async def _rss_after_another_wave(host: str, port: int, clients: int, pid: int) -> float:
     """As many clients again, connected and closed: memory the first ones left behind is
     reused (the allocator keeps it), or it grows again (a leak)."""
@@ -118,7 +129,8 @@ async def main(clients: int, rate: float, duration: float) -> int:
     batch = [agency_registered() for _ in range(total)]
     wanted = {e.id for e in batch}
     async with notify_with_receivers(0, sse_max_connections=clients + 10) as (service, _):
-        gc.collect()
+        fresh = rss_mb(service.pid)
+        log_tail = await _rss_for_the_log_tail(total, service.pid) - fresh
         baseline = rss_mb(service.pid)
         url = httpx.URL(service.base_url)
         host, port = url.host, url.port or 80
@@ -162,6 +174,11 @@ async def main(clients: int, rate: float, duration: float) -> int:
         f"rss               {baseline:.1f} MiB before, {during:.1f} with clients,"
         f" {after:.1f} after they closed, {after_again:.1f} after as many again came and went"
         " (the notify process)"
+    )
+    print(
+        f"rss left          {after - baseline:+.1f} MiB after they closed, of which the log's"
+        f" tail holds {log_tail:+.1f} ({total} events in memory: measured on their own before"
+        f" the clients); so the clients left {after - baseline - log_tail:+.1f} MiB"
     )
     print(
         f"raw ceiling       {ceiling:.1f} / {ceiling_after:.1f} msg/s (before / after);"
