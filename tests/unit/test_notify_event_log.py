@@ -51,6 +51,18 @@ def test_an_entry_keeps_the_body_as_published_and_its_position() -> None:
     assert json.loads(logged.body()) == logged.event
 
 
+def test_an_entry_is_served_with_the_event_parsed_but_keeps_only_its_bytes() -> None:
+    e = event(subject="mou_9")
+    logged = entry(e, position=5)
+
+    served = logged.model_dump(mode="json")
+    assert served["event"] == json.loads(e.to_json_bytes()) and served["position"] == 5
+    assert logged.subject == "mou_9"
+    # No parsed copy held between requests: the live ring keeps thousands of entries.
+    held = [*vars(logged).values(), *(logged.__pydantic_private__ or {}).values()]
+    assert not any(isinstance(value, dict) for value in held)
+
+
 @pytest.mark.parametrize("body", [b"not json", b"{}", b'{"type": "mou.signed"}', b"\xff\xfe"])
 def test_a_body_that_is_not_a_cloudevent_is_no_entry(body: bytes) -> None:
     assert LoggedEvent.decode(7, body, None) is None
