@@ -353,7 +353,7 @@ class OutboxRelay:
             {"$set": {LEASE: now + self._lease_span, LEASE_OWNER: token}},
         )
         leased: list[dict[str, Any]] = await collection.find(
-            {LEASE_OWNER: token}, {PENDING: 1, LEASE_OWNER: 1}
+            {"_id": {"$in": ids}, LEASE_OWNER: token}, {PENDING: 1, LEASE_OWNER: 1}
         ).to_list(None)
         return leased
 
