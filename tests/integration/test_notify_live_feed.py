@@ -8,6 +8,7 @@ position after the first exactly once.
 from __future__ import annotations
 
 import gc
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -202,10 +203,12 @@ async def test_closed_streams_are_freed_within_seconds_without_waiting_for_the_c
     gc.collect()
     gc.disable()
     try:
-        async with running_notify(notify_storage) as notify:
-            readers = [SseReader(notify.client, "/events/stream") for _ in range(5)]
+        async with running_notify(notify_storage) as notify, AsyncExitStack() as opened:
+            readers = [
+                await opened.enter_async_context(SseReader(notify.client, "/events/stream"))
+                for _ in range(5)
+            ]
             for reader in readers:
-                await reader.__aenter__()
                 await _first_id(reader)
             assert _streams_alive() == 5
             passes = notify.container(NotifyContainer).stream_settings.heap.passes
