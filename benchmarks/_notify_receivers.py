@@ -3,9 +3,10 @@
 The burst and steady benchmarks used to run their receivers in the benchmark's own event
 loop, beside the publisher and the tallies: a delivery's answer then waited for whatever that
 loop was doing, and every delivery's round trip (one at a time per subscription) grew by it.
-Receivers are separate services in production; here they are one process (``spawn``) running
-the same ``WebhookReceiver`` (each delivery verified with ``standardwebhooks``), which sends
-each arrival's id, verdict and ``time.monotonic()`` (one clock for all processes on Linux).
+Receivers are separate services in production; here they are one process (``spawn``) on
+uvloop running ``LeanReceiver``s (each delivery verified with ``standardwebhooks``), which
+sends each arrival's id, verdict and ``time.monotonic()`` (one clock for all processes on
+Linux).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tests.support.webhooks import WebhookReceiver
+import uvloop
+
+from benchmarks._lean_receiver import LeanReceiver
 
 REPORT_SECONDS = 0.02
 
@@ -94,11 +97,11 @@ class ReceiverProcess:
 
 
 def _run(count: int, commands: Connection, reports: multiprocessing.Queue[Any]) -> None:
-    asyncio.run(_serve(count, commands, reports))
+    uvloop.run(_serve(count, commands, reports))
 
 
 async def _serve(count: int, commands: Connection, reports: multiprocessing.Queue[Any]) -> None:
-    receivers = [WebhookReceiver() for _ in range(count)]
+    receivers = [LeanReceiver() for _ in range(count)]
     for receiver in receivers:
         await receiver.start()
     commands.send([receiver.url for receiver in receivers])
@@ -119,9 +122,7 @@ async def _serve(count: int, commands: Connection, reports: multiprocessing.Queu
         for index, receiver in enumerate(receivers):
             fresh = receiver.received[reported[index] :]
             reported[index] += len(fresh)
-            batch.extend(
-                (index, (h.webhook_id, h.accepted, h.verified, h.received_at)) for h in fresh
-            )
+            batch.extend((index, arrival) for arrival in fresh)
         if batch:
             reports.put(batch)
         if stop.is_set():
