@@ -32,7 +32,7 @@ from services.notify.deliveries import (
     delivery_id,
 )
 from services.notify.domain import Subscription
-from services.notify.metrics import DELIVERIES, DELIVERY_SECONDS
+from services.notify.metrics import count_attempt
 from services.notify.repository import HealthStore
 from services.notify.retry import RetryPolicy, parse_retry_after, pick_tier
 from services.notify.signing import webhook_headers
@@ -157,6 +157,9 @@ class Deliverer:
             if attempted is not None and record.attempt.outcome == "succeeded":
                 attempted()  # a failure holds the slot until its follow-up (410, auto-disable)
             await message.ack()
+            # After the next attempt may start: a full buffer is written here, and that wait
+            # must not lengthen the subscription's ordered chain.
+            await self._attempts.append(record)
             await self._follow_up(subscription, record)
 
     async def close(self) -> None:
@@ -208,7 +211,7 @@ class Deliverer:
         headers: dict[str, Any],
         number: int,
     ) -> AttemptRecord:
-        """Send, put a failed message into its tier, record; the record."""
+        """Send, put a failed message into its tier; the record to append."""
         attempt, retry_delay = await self._send(subscription, event.id, message.body, number)
         replay_id = headers.get(REPLAY) if isinstance(headers.get(REPLAY), str) else None
         position = _int_header(headers, POSITION) or None
@@ -234,9 +237,7 @@ class Deliverer:
                 like=message,
                 publisher=publisher_of(message),
             )
-        await self._attempts.append(record)
-        DELIVERIES.labels(service=SERVICE, outcome=attempt.outcome).inc()
-        DELIVERY_SECONDS.labels(service=SERVICE).observe(attempt.duration_ms / 1000)
+        count_attempt(attempt.outcome, attempt.duration_ms / 1000)
         return record
 
     async def _send(
