@@ -76,6 +76,7 @@ def connect(url: str | None, database: str, *, timeout_ms: int = 5000) -> Storag
     from mongomock_motor import AsyncMongoMockClient
 
     _find_by_id_directly()
+    _normalise_dates_quickly()
     log.warning(
         "storage.in_memory",
         database=database,
@@ -129,3 +130,36 @@ def _find_by_id_directly() -> None:
 
     iter_documents.by_id = True  # type: ignore[attr-defined]
     MockCollection._iter_documents = iter_documents  # type: ignore[method-assign]
+
+
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _normalise_dates_quickly() -> None:
+    """Make the in-process store's date normalisation skip what holds no date.
+
+    mongomock rewrites every document it is given (aware datetimes to naive UTC milliseconds,
+    as MongoDB stores them) by testing each value against six types, dates or not: on
+    notify's hot path that walk was 8 % of its CPU, the largest single part of an attempt
+    record's insert. Plain values, dicts and lists are now recognised by their exact type
+    and everything else still goes through mongomock's own function, so the result is the
+    same.
+    """
+    from mongomock import helpers
+
+    normalise = helpers.patch_datetime_awareness_in_document
+    if getattr(normalise, "quick", False):
+        return
+
+    def quickly(value: Any) -> Any:
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if kind is dict:
+            return {key: quickly(item) for key, item in value.items()}
+        if kind is list:
+            return [quickly(item) for item in value]
+        return normalise(value)  # its own recursion comes back here: the module's name
+
+    quickly.quick = True  # type: ignore[attr-defined]
+    helpers.patch_datetime_awareness_in_document = quickly

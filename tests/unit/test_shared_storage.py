@@ -70,3 +70,32 @@ def test_only_ids_named_outright_take_the_direct_path(
     query: dict[str, object], ids: list[object] | None
 ) -> None:
     assert _ids_asked_for(query) == ids
+
+
+def test_dates_are_normalised_as_mongomock_does_wherever_they_are_nested() -> None:
+    from collections import OrderedDict
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from mongomock import helpers
+
+    connect(None, "mpp_storage_test")  # installs the quick path
+    jakarta = timezone(timedelta(hours=7))
+    document = {
+        "at": datetime(2026, 11, 29, 13, 0, 1, 123456, tzinfo=jakarta),
+        "plain": ["a", 1, 2.5, True, None, b"x"],
+        "nested": {"list": [{"t": datetime(2026, 1, 1, 0, 0, 0, 999999, tzinfo=UTC)}]},
+        "tuple": (datetime(2026, 1, 1, 0, 0, 0, 1500),),
+        "ordered": OrderedDict(z=datetime(2026, 1, 1, tzinfo=UTC)),
+    }
+
+    normalised = helpers.patch_datetime_awareness_in_document(document)
+
+    assert getattr(helpers.patch_datetime_awareness_in_document, "quick", False)
+    assert normalised == {
+        "at": datetime(2026, 11, 29, 6, 0, 1, 123000),
+        "plain": ["a", 1, 2.5, True, None, b"x"],
+        "nested": {"list": [{"t": datetime(2026, 1, 1, 0, 0, 0, 999000)}]},
+        "tuple": [datetime(2026, 1, 1, 0, 0, 0, 1000)],
+        "ordered": OrderedDict(z=datetime(2026, 1, 1)),
+    }
+    assert type(normalised["ordered"]) is OrderedDict
