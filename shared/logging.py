@@ -36,11 +36,14 @@ def correlation_scope(correlation_id: str | None) -> Iterator[str]:
     """Bind ``correlation_id`` (or a new one) to logs and events for the enclosed work."""
     value = correlation_id or new_correlation_id()
     token = _correlation_id.set(value)
-    with structlog.contextvars.bound_contextvars(correlation_id=value):
-        try:
-            yield value
-        finally:
-            _correlation_id.reset(token)
+    # Tokens, not ``bound_contextvars``: that one copies the whole context to save what it
+    # overrides, on every message of notify's hot path.
+    logged = structlog.contextvars.bind_contextvars(correlation_id=value)
+    try:
+        yield value
+    finally:
+        structlog.contextvars.reset_contextvars(**logged)
+        _correlation_id.reset(token)
 
 
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:

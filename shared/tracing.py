@@ -24,6 +24,8 @@ TRACE_ATTRIBUTES = ("traceparent", "tracestate")
 
 _provider: Any = None
 """The process's TracerProvider once tracing is on (one per process, whatever it serves)."""
+_environment_read = False
+"""Whether ``OTEL_*`` were read: once per process, not on every message of a hot path."""
 
 
 def tracing_configured(environ: Mapping[str, str] = os.environ) -> bool:
@@ -39,9 +41,13 @@ def tracing_configured(environ: Mapping[str, str] = os.environ) -> bool:
 
 
 def tracer_provider(service: str) -> Any:
-    """The provider to instrument with, created on first use from ``OTEL_*``; None when off."""
-    global _provider
-    if _provider is None and tracing_configured():
+    """The provider to instrument with, created on first use from ``OTEL_*`` (read once, as
+    the process starts using it); None when off."""
+    global _provider, _environment_read
+    if _provider is None and not _environment_read:
+        _environment_read = True
+        if not tracing_configured():
+            return None
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from services.notify import SERVICE
 
 EVENTS_LOGGED = Counter(
     "mpp_notify_events_logged_total",
@@ -53,3 +58,19 @@ SSE_REFUSED = Counter(
     "Connections to /events/stream refused because the replica's cap was reached.",
     ["service"],
 )
+
+
+@cache
+def _attempts_ending(outcome: str) -> Any:
+    return DELIVERIES.labels(service=SERVICE, outcome=outcome)
+
+
+def count_attempt(outcome: str, seconds: float) -> None:
+    """Count one webhook attempt and its time (the labelled series looked up once each)."""
+    _attempts_ending(outcome).inc()
+    _attempt_seconds().observe(seconds)
+
+
+@cache
+def _attempt_seconds() -> Any:
+    return DELIVERY_SECONDS.labels(service=SERVICE)
