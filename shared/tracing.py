@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from opentelemetry import context, propagate, trace
 
@@ -161,3 +162,19 @@ def _trace_attributes_of(event: Mapping[str, Any] | Any | None) -> dict[str, str
     else:
         source = getattr(event, "model_extra", None) or {}
     return {key: str(source[key]) for key in TRACE_ATTRIBUTES if source.get(key)}
+
+
+def client_span(provider: Any, service: str, url: str) -> Any:
+    """The span of one outgoing POST, as httpx's instrumentation would open it (no query
+    string: a receiver's URL may carry a token in it)."""
+    parts = urlsplit(url)
+    return provider.get_tracer("mpp." + service).start_as_current_span(
+        "POST",
+        kind=trace.SpanKind.CLIENT,
+        attributes={
+            "http.request.method": "POST",
+            "url.full": f"{parts.scheme}://{parts.netloc}{parts.path}",
+            "server.address": parts.hostname or "",
+            "server.port": parts.port or (443 if parts.scheme == "https" else 80),
+        },
+    )

@@ -12,14 +12,13 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Protocol
 
 import httpx
 from aio_pika.abc import AbstractIncomingMessage
-from opentelemetry import propagate, trace
+from opentelemetry import propagate
 from pydantic import ValidationError
 
 from services.notify import SERVICE
@@ -37,13 +36,13 @@ from services.notify.repository import HealthStore
 from services.notify.retry import RetryPolicy, parse_retry_after, pick_tier
 from services.notify.signing import webhook_headers
 from services.notify.topology import subscription_queue_name
-from services.notify.webhook_client import WebhookClient
+from services.notify.webhook_client import WebhookClient, read_excerpt
 from shared.clock import utcnow
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 from shared.logging import correlation_scope, get_logger
 from shared.messaging.consumer import parse_event
 from shared.messaging.identity import publisher_of, verify_publisher
-from shared.tracing import consumer_span, tracer_provider
+from shared.tracing import client_span, consumer_span, tracer_provider
 
 log = get_logger(__name__)
 _INFO_LOGGED = logging.getLogger(__name__)
@@ -61,6 +60,14 @@ PARSED_CACHE = 1024
 """Bodies whose parsed event is kept: one event fans out to many subscriptions at once."""
 
 Disable = Callable[[str, str], Awaitable[Any]]
+
+
+class Settler(Protocol):
+    """Where a successful attempt's ack and bookkeeping go (``workers.QueueConsumer``)."""
+
+    def later(self, settle: Coroutine[Any, Any, None]) -> None: ...
+
+    async def settled(self) -> None: ...
 
 
 def _int_header(headers: dict[str, Any], name: str) -> int:
@@ -117,14 +124,16 @@ class Deliverer:
         self,
         subscription: Subscription,
         message: AbstractIncomingMessage,
-        attempted: Callable[[], None] | None = None,
+        settler: Settler | None = None,
     ) -> None:
         """Deliver one message of ``subscription``'s queue, then settle it.
 
         Args:
-            attempted: called once a successful attempt is over, before the ack and the
-                bookkeeping: the subscription's next attempt may start then. After a failed
-                one it is not called, so a 410 or an auto-disable stops the next attempt.
+            settler: takes what follows a successful attempt (the ack, the record, the
+                health) to run beside the caller, which returns at once and may start the
+                subscription's next attempt in the same step of the loop. A failure waits
+                for those and is settled before returning, so a 410 or an auto-disable stops
+                the next attempt.
         """
         try:
             event = self._parse(message.body)
@@ -154,13 +163,20 @@ class Deliverer:
         with correlation_scope(event.correlationid), consumer_span(SERVICE, queue, event):
             async with self._room:
                 record = await self._attempt(subscription, event, message, headers, done + 1)
-            if attempted is not None and record.attempt.outcome == "succeeded":
-                attempted()  # a failure holds the slot until its follow-up (410, auto-disable)
-            await message.ack()
-            # After the next attempt may start: a full buffer is written here, and that wait
-            # must not lengthen the subscription's ordered chain.
-            await self._attempts.append(record)
-            await self._follow_up(subscription, record)
+            settled = self._settle(subscription, message, record)
+            if settler is not None:
+                if record.attempt.outcome == "succeeded":
+                    settler.later(settled)  # in this scope: its logs keep the correlation id
+                    return
+                await settler.settled()  # the successes before it count first
+            await settled
+
+    async def _settle(
+        self, subscription: Subscription, message: AbstractIncomingMessage, record: AttemptRecord
+    ) -> None:
+        await message.ack()
+        await self._attempts.append(record)
+        await self._follow_up(subscription, record)
 
     async def close(self) -> None:
         """Write the attempt records still buffered (on shutdown, after the consumers)."""
@@ -300,7 +316,7 @@ class Deliverer:
                 return await self._post_through_httpx(subscription.url, body, headers)
             if provider is None:
                 return await self._post_direct(subscription.url, body, headers)
-            with _client_span(provider, subscription.url) as span:
+            with client_span(provider, SERVICE, subscription.url) as span:
                 propagate.inject(headers)  # ``traceparent``: the receiver joins the trace
                 answer = await self._post_direct(subscription.url, body, headers)
                 span.set_attribute("http.response.status_code", answer[0])
@@ -325,7 +341,7 @@ class Deliverer:
     ) -> tuple[int, str, str | None]:
         """Through any other httpx client (its instrumentation adds a span when tracing)."""
         async with self._client.stream("POST", url, content=body, headers=headers) as answer:
-            excerpt = await _excerpt(answer, self._excerpt_chars)
+            excerpt = await read_excerpt(answer, self._excerpt_chars)
             return answer.status_code, excerpt, answer.headers.get("retry-after")
 
     async def _follow_up(self, subscription: Subscription, record: AttemptRecord) -> None:
@@ -358,22 +374,6 @@ class Deliverer:
             )
 
 
-def _client_span(provider: Any, url: str) -> Any:
-    """The span of one webhook POST, as httpx's instrumentation would open it (no query
-    string: a receiver's URL may carry a token in it)."""
-    parts = urlsplit(url)
-    return provider.get_tracer("mpp." + SERVICE).start_as_current_span(
-        "POST",
-        kind=trace.SpanKind.CLIENT,
-        attributes={
-            "http.request.method": "POST",
-            "url.full": f"{parts.scheme}://{parts.netloc}{parts.path}",
-            "server.address": parts.hostname or "",
-            "server.port": parts.port or (443 if parts.scheme == "https" else 80),
-        },
-    )
-
-
 def _bound(record: AttemptRecord) -> Any:
     """The delivery's logger, naming what every line about one attempt names."""
     return log.bind(
@@ -385,15 +385,3 @@ def _bound(record: AttemptRecord) -> Any:
         status_code=record.attempt.status_code,
         duration_ms=record.attempt.duration_ms,
     )
-
-
-async def _excerpt(response: httpx.Response, chars: int) -> str:
-    """The start of the answer's body, read no further than needed."""
-    if chars <= 0:
-        return ""
-    read = bytearray()
-    async for chunk in response.aiter_bytes():
-        read += chunk
-        if len(read) >= chars * 4:
-            break
-    return read.decode("utf-8", errors="replace")[:chars]

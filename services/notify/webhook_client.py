@@ -366,3 +366,15 @@ def build_webhook_client(
         connect_timeout=settings.webhook_timeout_seconds,
     )
     return WebhookClient(transport, settings.webhook_timeout_seconds)
+
+
+async def read_excerpt(response: httpx.Response, chars: int) -> str:
+    """The start of an answer's body, read no further than needed."""
+    if chars <= 0:
+        return ""
+    read = bytearray()
+    async for chunk in response.aiter_bytes():
+        read += chunk
+        if len(read) >= chars * 4:
+            break
+    return read.decode("utf-8", errors="replace")[:chars]

@@ -13,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
@@ -32,16 +35,78 @@ log = get_logger(__name__)
 
 @dataclass
 class QueueConsumer:
-    """This replica's consumer of one subscription's queue."""
+    """This replica's consumer of one subscription's queue.
+
+    ``max_in_flight`` pumps take its messages in the order they came. A pump whose attempt
+    succeeded goes straight on to the next message in the same step of the loop, while that
+    attempt's ack and record are written beside it: handing the next message to a task of
+    its own first cost an ordered subscription a wake-up of 0.3 ms (p50; 0.6 mean) per event
+    on a busy loop, about a third of each round.
+    """
 
     subscription: Subscription
     channel: AbstractChannel
     tag: str
     prefetch: int
-    room: asyncio.Semaphore
-    """``max_in_flight`` deliveries at once; FIFO, so with 1 they go out in queue order."""
-    inflight: set[asyncio.Task[None]] = field(default_factory=set)
+    waiting: deque[AbstractIncomingMessage] = field(default_factory=deque)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    """The pumps and the settlings running beside them."""
     stopped: bool = False
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    _settling: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def take(self, message: AbstractIncomingMessage) -> bool:
+        """Queue ``message`` for the pumps; False once stopped (the channel gives it back)."""
+        if self.stopped:
+            return False
+        self.waiting.append(message)
+        self._arrived.set()
+        return True
+
+    async def next(self) -> AbstractIncomingMessage | None:
+        """The oldest message waiting; None once stopped."""
+        while not self.waiting and not self.stopped:
+            self._arrived.clear()
+            await self._arrived.wait()
+        return None if self.stopped else self.waiting.popleft()
+
+    def later(self, settle: Coroutine[Any, Any, None]) -> None:
+        """Run ``settle`` (what follows a successful attempt) beside the pumps."""
+
+        async def logged() -> None:
+            try:
+                await settle
+            except Exception:  # the ack or the record: the attempt itself succeeded
+                log.exception("delivery.settle_failed", subscription_id=self.subscription.id)
+
+        task = self._spawn(logged(), f"notify-settle-{self.subscription.id}")
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    async def settled(self) -> None:
+        """Wait until what was handed to ``later`` so far is done (a failure's health
+        counts after the successes before it)."""
+        if self._settling:
+            await asyncio.wait(set(self._settling))
+
+    def start_pumps(self, pump: Callable[[QueueConsumer], Coroutine[Any, Any, None]]) -> None:
+        for slot in range(self.subscription.max_in_flight):
+            self._spawn(pump(self), f"notify-pump-{self.subscription.id}-{slot}")
+
+    def stop(self) -> int:
+        """Take no more messages; idle pumps end. The retries left unhandled (they go back
+        to the queue with the channel)."""
+        self.stopped = True
+        self._arrived.set()
+        left = sum(_is_retry(message) for message in self.waiting)
+        self.waiting.clear()
+        return left
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
 
 
 class SubscriptionWorkers:
@@ -153,68 +218,49 @@ class SubscriptionWorkers:
     async def _start_consumer(self, subscription: Subscription) -> None:
         prefetch = _prefetch(subscription)
         channel = await self._broker.new_channel(prefetch=prefetch)
+        consumer = QueueConsumer(subscription, channel, "", prefetch)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            if consumer.take(message):
+                self.held_retries += _is_retry(message)
+
         try:
             # Declared (passively) rather than looked up: only queues a robust channel declared
             # get their consumers back after the connection is lost and restored.
             queue = await channel.get_queue(subscription_queue_name(subscription.id), ensure=True)
-            room = asyncio.Semaphore(subscription.max_in_flight)
-            consumer = QueueConsumer(subscription, channel, "", prefetch, room)
-
-            async def on_message(message: AbstractIncomingMessage) -> None:
-                retry = _is_retry(message)
-                self.held_retries += retry
-                try:
-                    await deliver(message)
-                finally:
-                    self.held_retries -= retry
-
-            async def deliver(message: AbstractIncomingMessage) -> None:
-                await consumer.room.acquire()
-                held = True
-
-                def attempted() -> None:
-                    """The next message may go out now: its order is kept by the FIFO room."""
-                    nonlocal held
-                    if held:
-                        held = False
-                        consumer.room.release()
-
-                try:
-                    if consumer.stopped:
-                        return  # not handled: it goes back to the queue with the channel
-                    task = asyncio.current_task()
-                    assert task is not None
-                    consumer.inflight.add(task)
-                    try:
-                        await self._deliverer.handle(consumer.subscription, message, attempted)
-                    except Exception:
-                        log.exception("delivery.crashed", subscription_id=subscription.id)
-                        with contextlib.suppress(Exception):
-                            await message.nack(requeue=True)
-                    finally:
-                        consumer.inflight.discard(task)
-                finally:
-                    attempted()
-
+            consumer.start_pumps(self._pump)
             consumer.tag = await queue.consume(on_message)
         except Exception:
             log.exception("subscription.consume_failed", subscription_id=subscription.id)
+            consumer.stop()
             with contextlib.suppress(Exception):
                 await channel.close()
             return
         self._consumers[subscription.id] = consumer
 
+    async def _pump(self, consumer: QueueConsumer) -> None:
+        """Deliver the consumer's messages one after another until it stops."""
+        while (message := await consumer.next()) is not None:
+            try:
+                await self._deliverer.handle(consumer.subscription, message, consumer)
+            except Exception:
+                log.exception("delivery.crashed", subscription_id=consumer.subscription.id)
+                with contextlib.suppress(Exception):
+                    await message.nack(requeue=True)
+            finally:
+                self.held_retries -= _is_retry(message)
+
     async def _stop_consumer(self, subscription_id: str) -> None:
         consumer = self._consumers.pop(subscription_id, None)
         if consumer is None:
             return
-        consumer.stopped = True
+        self.held_retries -= consumer.stop()
         with contextlib.suppress(Exception):
             queue = await consumer.channel.get_queue(
                 subscription_queue_name(subscription_id), ensure=False
             )
             await queue.cancel(consumer.tag)
-        others = consumer.inflight - {asyncio.current_task()}  # a delivery that disables
+        others = consumer.tasks - {asyncio.current_task()}  # a delivery that disables
         if others:
             await asyncio.wait(others, timeout=self._grace)
         with contextlib.suppress(Exception):
