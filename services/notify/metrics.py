@@ -60,15 +60,15 @@ SSE_REFUSED = Counter(
 )
 
 
-@cache
-def _attempts_ending(outcome: str) -> Any:
-    return DELIVERIES.labels(service=SERVICE, outcome=outcome)
-
-
 def count_attempt(outcome: str, seconds: float) -> None:
     """Count one webhook attempt and its time (the labelled series looked up once each)."""
     _attempts_ending(outcome).inc()
     _attempt_seconds().observe(seconds)
+
+
+@cache
+def _attempts_ending(outcome: str) -> Any:
+    return DELIVERIES.labels(service=SERVICE, outcome=outcome)
 
 
 @cache
