@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import ParamSpec, TypeVar
@@ -10,7 +11,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from shared.container import ServiceContainer, attach
-from shared.heap import freeze_startup_objects
+from shared.heap import fill_loop_free_lists, freeze_startup_objects
 from shared.http.conditional import ConditionalGetMiddleware
 from shared.http.cors import install_cors
 from shared.http.health import router as health_router
@@ -53,6 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        fill_loop_free_lists(asyncio.get_running_loop())
         try:
             yield
         finally:
