@@ -28,7 +28,16 @@ class CloudEvent(BaseModel):
     The routing key on ``mpp.events`` equals ``type``; ``id`` is also the AMQP ``message_id``.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra=_required_on_the_wire)
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        json_schema_extra=_required_on_the_wire,
+        # Parsing JSON caches string values by default (16,384 of them, kept until a
+        # colliding string replaces them): ids, subjects and times are nearly all unique, so
+        # the cache only kept each event's strings alive long after it, one here and one
+        # there on whatever pages were free at the time. Field names repeat: those it keeps.
+        cache_strings="keys",
+    )
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, description="Unique per event; consumers deduplicate on it.")

@@ -131,6 +131,18 @@ def test_parsing_lets_an_unknown_type_through_for_forward_compatibility() -> Non
     assert parse_event(_event(type="agency.renamed", data={"x": 1})).type == "agency.renamed"
 
 
+def test_parsing_keeps_no_event_s_values_alive_after_it() -> None:
+    """pydantic caches the strings it parses from JSON unless told not to: each event's id
+    and subject would then live on in the cache (one of 16,384), long after the event."""
+    body = _event(id="an-event-id")
+
+    first, second = parse_event(body), parse_event(body)
+
+    assert first.id == second.id and first.id is not second.id
+    assert first.subject is not second.subject
+    assert first.data["name"] is not second.data["name"]
+
+
 @pytest.mark.parametrize(
     ("pattern", "routing_key", "expected"),
     [
