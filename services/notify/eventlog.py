@@ -9,7 +9,6 @@ the dedupe window (a relay republishing after a crash) is read once, at its firs
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -101,6 +100,25 @@ class LoggedEvent(BaseModel):
         return entry
 
     @classmethod
+    def restore(
+        cls,
+        position: int,
+        logged_at: datetime,
+        body: bytes,
+        *,
+        event_id: str,
+        event_type: str,
+        subject: str,
+        time: datetime | None,
+        publisher: str | None,
+    ) -> LoggedEvent:
+        """An entry from what ``decode`` kept of it (the live ring's blocks), unparsed."""
+        entry = cls(position=position, logged_at=logged_at)
+        entry._body, entry._id, entry._type, entry._subject = body, event_id, event_type, subject
+        entry._time, entry._publisher = time, publisher
+        return entry
+
+    @classmethod
     def from_message(cls, position: int, message: Any) -> tuple[LoggedEvent | None, str]:
         """The entry for a stream message and why it is skipped when it is None: ``invalid``
         (not a CloudEvent) or ``untrusted`` (its publisher does not own its type; a stream
@@ -160,24 +178,3 @@ def parse_position(raw: str, field: str) -> int:
     if not is_client_int(raw, maximum=MAX_POSITION):
         raise RuleViolated(f"{field} must be a position this service issued", field=field)
     return int(raw)
-
-
-class DedupeWindow:
-    """The last ``size`` event ids seen, to drop a republished event (bounded memory)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._ids: OrderedDict[str, int] = OrderedDict()
-
-    def __contains__(self, event_id: object) -> bool:
-        return event_id in self._ids
-
-    def first_position(self, event_id: str, position: int) -> int:
-        """Where ``event_id`` was first seen; records ``position`` when it is new."""
-        seen = self._ids.get(event_id)
-        if seen is not None:
-            return seen
-        self._ids[event_id] = position
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return position

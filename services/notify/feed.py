@@ -139,7 +139,7 @@ async def _frames(
     """Everything after ``start``, then each new event as it is logged."""
     settings.open += 1
     OPEN_STREAMS.labels(service=SERVICE).inc()
-    keep = (lambda entry: matches_any(patterns, entry.type)) if patterns else (lambda _: True)
+    keep = (lambda event_type: matches_any(patterns, event_type)) if patterns else None
     try:
         last = start
         # An id-only frame: a client that drops before any event still resumes from here.
@@ -147,7 +147,7 @@ async def _frames(
         while True:
             woken = live.signal.waiter()
             from_ring = live.frames_after(last, STREAM_BATCH, keep)
-            frames: list[bytes] = []
+            frames: list[bytes | memoryview] = []
             if from_ring is None:  # older than the replica's memory: from the stream
                 batch, read_to = await live.read_after(last, STREAM_BATCH, keep)
                 for entry in batch:

@@ -8,9 +8,7 @@ until it reaches the ring. No reader touches the store.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,8 +18,10 @@ from sse_starlette import ServerSentEvent
 
 from services.notify import SERVICE
 from services.notify.broker import NotifyBroker, StreamStart, stream_position
-from services.notify.eventlog import DedupeWindow, EventLogFilter, LoggedEvent, parse_position
+from services.notify.dedupe import IdWindow
+from services.notify.eventlog import EventLogFilter, LoggedEvent, parse_position
 from services.notify.metrics import EVENTS_LOGGED, LOG_SKIPPED
+from services.notify.ring import LogRing
 from services.notify.topology import LOG_STREAM
 from shared.heap import HeapTrimmer
 from shared.logging import get_logger
@@ -29,9 +29,8 @@ from shared.pagination import Page, decode_cursor, encode_cursor
 
 log = get_logger(__name__)
 
-FRAMES_KEPT = 2048
-"""Newest entries whose SSE frame is kept: live clients read these; one catching up from
-further back gets frames encoded as it reads (the ring itself holds up to 2x its size)."""
+Keep = Callable[[str], bool] | None
+"""Which event types a reader wants (None: every one)."""
 ACK_EVERY = 64
 """Stream messages acked at once (``multiple``): acks only give the broker credit here."""
 STREAM_IDLE_SECONDS = 3.0
@@ -75,14 +74,11 @@ class LiveLog:
 
     def __init__(self, broker: NotifyBroker, ring_size: int, dedupe_window: int) -> None:
         self._broker = broker
-        self._size = ring_size
-        self._ring: list[LoggedEvent] = []
-        self._positions: list[int] = []
-        self._frames: OrderedDict[int, bytes] = OrderedDict()
-        """The SSE frames of the newest entries by position, encoded once for every client."""
+        self._ring = LogRing(ring_size)
+        """Each entry with its SSE frame, encoded once for every client."""
         self._unacked = 0
-        self._dedupe = DedupeWindow(dedupe_window)
-        self._duplicates: DedupeWindow = DedupeWindow(dedupe_window)
+        self._dedupe = IdWindow(dedupe_window)
+        self._duplicates = IdWindow(dedupe_window)
         self.head = 0
         """The highest position this replica has read."""
         self.signal = LogSignal()
@@ -117,14 +113,7 @@ class LiveLog:
         self.head = position
         entry = self._decode(message, position)
         if entry is not None:
-            self._ring.append(entry)
-            self._positions.append(position)
-            self._frames[position] = sse_frame(entry)
-            if len(self._frames) > FRAMES_KEPT:
-                self._frames.popitem(last=False)
-            if len(self._ring) > 2 * self._size:
-                del self._ring[: -self._size]
-                del self._positions[: -self._size]
+            self._ring.append(entry, sse_frame(entry))
             EVENTS_LOGGED.labels(service=SERVICE, type=entry.type).inc()
         self.signal.notify()
 
@@ -150,41 +139,40 @@ class LiveLog:
 
     def covers(self, after: int) -> bool:
         """Whether the ring holds everything after position ``after``."""
-        if not self._ring:
+        first = self._ring.first_position
+        if first is None:
             return after >= self.head
-        return after >= self._positions[0] - 1
+        return after >= first - 1
 
     def frames_after(
-        self, after: int, limit: int, keep: Callable[[LoggedEvent], bool]
-    ) -> tuple[list[bytes], int, int] | None:
+        self, after: int, limit: int, keep: Keep
+    ) -> tuple[list[bytes | memoryview], int, int] | None:
         """From the ring, without awaiting: up to ``limit`` SSE frames of entries after
-        ``after`` that ``keep``, the position of the last one, and how far it read; None when
-        the ring does not hold everything after ``after`` (read ``read_after`` then)."""
+        ``after`` of types that ``keep``, the position of the last one, and how far it read;
+        None when the ring does not hold everything after ``after`` (read ``read_after``)."""
         if not self.covers(after):
             return None
-        frames: list[bytes] = []
+        frames: list[bytes | memoryview] = []
         sent_to = read_to = after
-        for i in range(bisect.bisect_right(self._positions, after), len(self._ring)):
-            entry = self._ring[i]
-            read_to = entry.position
-            if keep(entry):
-                frames.append(self._frames.get(read_to) or sse_frame(entry))
+        for block, index in self._ring.after(after):
+            read_to = block.positions[index]
+            if keep is None or keep(block.type(index)):
+                frames.append(block.frame(index))
                 sent_to = read_to
                 if len(frames) >= limit:
                     return frames, sent_to, read_to
         return frames, sent_to, max(read_to, self.head)
 
-    async def read_after(
-        self, after: int, limit: int, keep: Callable[[LoggedEvent], bool]
-    ) -> tuple[list[LoggedEvent], int]:
-        """Up to ``limit`` entries after ``after`` that ``keep``; and how far it read."""
+    async def read_after(self, after: int, limit: int, keep: Keep) -> tuple[list[LoggedEvent], int]:
+        """Up to ``limit`` entries after ``after`` of types that ``keep``; and how far it
+        read."""
         stop, from_ring = self.head, self.covers(after)
         found: list[LoggedEvent] = []
         read_to = after
         async with contextlib.aclosing(self.entries(after)) as entries:
             async for position, entry in entries:
                 read_to = position
-                if entry is not None and keep(entry):
+                if entry is not None and (keep is None or keep(entry.type)):
                     found.append(entry)
                     if len(found) >= limit:
                         return found, read_to
@@ -200,18 +188,19 @@ class LiveLog:
         if after >= stop:
             return
         if self.covers(after) and (since is None or self._ring_reaches(since)):
-            start = bisect.bisect_right(self._positions, after)
-            for entry in self._ring[start:]:
-                if entry.position > stop:
+            for block, index in self._ring.after(after):
+                position = block.positions[index]
+                if position > stop:
                     return
-                yield entry.position, entry
+                yield position, block.entry(index)
             return
         begin: StreamStart = after if since is None else since - TIMESTAMP_MARGIN
         async for item in self._from_stream(begin, after, stop):
             yield item
 
     def _ring_reaches(self, since: datetime) -> bool:
-        return bool(self._ring) and self._ring[0].logged_at <= since
+        first = self._ring.first_logged_at()
+        return first is not None and first <= since
 
     async def _from_stream(
         self, begin: StreamStart, after: int, stop: int

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.notify.eventlog import (
-    DedupeWindow,
     EventLogFilter,
     LoggedEvent,
     check_type_patterns,
@@ -75,17 +74,6 @@ def test_a_pretty_printed_body_is_served_compact_so_sse_data_stays_one_line() ->
 
     assert logged is not None and b"\n" not in logged.body()
     assert json.loads(logged.body()) == json.loads(pretty)
-
-
-def test_the_dedupe_window_names_the_first_position_of_an_id_and_forgets_the_oldest() -> None:
-    window = DedupeWindow(size=2)
-
-    assert window.first_position("a", 1) == 1
-    assert window.first_position("a", 5) == 1  # republished: read once, at 1
-    assert window.first_position("b", 6) == 6
-    assert window.first_position("c", 7) == 7
-    assert "a" not in window  # bounded: the oldest id is forgotten
-    assert window.first_position("a", 9) == 9
 
 
 def test_filters_match_type_patterns_subject_and_time() -> None:
