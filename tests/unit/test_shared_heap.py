@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import platform
+import sys
 import tracemalloc
 import weakref
 from collections.abc import Callable
@@ -82,6 +83,22 @@ async def test_the_pass_runs_outside_the_context_of_the_request_that_asked() -> 
     await asyncio.sleep(0.05)
 
     assert seen == [None]
+
+
+async def test_the_pass_lets_go_of_names_the_type_cache_kept() -> None:
+    class Thing:
+        pass
+
+    name = "".join(["not_an_attribute_", str(id(Thing))])  # made at run time, not interned
+    unheld = sys.getrefcount(name)
+    getattr(Thing, name, None)
+    assert sys.getrefcount(name) > unheld  # the lookup cache keeps it
+
+    heap = HeapTrimmer(delay=0.01, trim=None)
+    heap.soon()
+    await asyncio.sleep(0.05)
+
+    assert sys.getrefcount(name) == unheld
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
