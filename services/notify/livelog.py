@@ -68,8 +68,8 @@ class LiveLog:
 
     Args:
         broker: notify's AMQP connection.
-        ring_size: recent entries kept.
-        dedupe_window: recent event ids remembered to drop duplicates.
+        ring_size: recent entries kept, at least.
+        dedupe_window: recent event ids remembered to drop duplicates, at least.
     """
 
     def __init__(self, broker: NotifyBroker, ring_size: int, dedupe_window: int) -> None:

@@ -115,12 +115,14 @@ class NotifySettings(ServiceSettings):
     event_log_dedupe_window: int = Field(
         default=100_000,
         ge=1,
-        description="How many recent event ids each replica remembers to drop duplicates.",
+        description="Recent event ids each replica remembers to drop duplicates: at least"
+        " this many, up to twice (two fixed tables of 8-byte digests and positions).",
     )
     live_feed_ring_size: int = Field(
         default=10_000,
         ge=10,
-        description="Recent events kept in memory for the live feed and recent pages.",
+        description="Recent events kept in memory for the live feed and recent pages: at"
+        " least this many (whole blocks of up to 512 go at once).",
     )
     sse_ping_seconds: float = Field(
         default=15.0, gt=0, description="Keep-alive comment interval on /events/stream."
