@@ -26,8 +26,9 @@ ENTRY_BYTES = 1024
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
-# A row: where each piece ends in the block (the frame starts where the row's block offset
-# says), and the two times in microseconds since the epoch.
+# An entry's row: where its frame starts in the block and where each piece ends (each starts
+# where the one before ends), its two times in microseconds since the epoch, and whether it
+# has a time and a publisher.
 FRAME_START, FRAME_END, BODY_END, ID_END, SUBJECT_END, TYPE_END, PUBLISHER_END = range(7)
 LOGGED_AT, TIME, HAS_TIME, HAS_PUBLISHER = range(7, 11)
 FIELDS = 11
