@@ -52,17 +52,8 @@ class RingBlock:
     def fits(self, size: int) -> bool:
         return self.count < self.capacity and self.used + size <= len(self.data)
 
-    def add(self, entry: LoggedEvent, frame: bytes) -> None:
-        """Append an entry that ``fits``."""
-        publisher = entry.publisher
-        pieces = (
-            frame,
-            entry.body(),
-            entry.id.encode(),
-            entry.subject.encode(),
-            entry.type.encode(),
-            (publisher or "").encode(),
-        )
+    def add(self, entry: LoggedEvent, pieces: tuple[bytes, ...]) -> None:
+        """Append an entry whose ``pieces`` (``_pieces``) fit."""
         row = self.count * FIELDS
         self.rows[row + FRAME_START] = at = self.used
         for field, piece in enumerate(pieces, start=FRAME_END):
@@ -72,7 +63,7 @@ class RingBlock:
         self.rows[row + LOGGED_AT] = _microseconds(entry.logged_at)
         self.rows[row + HAS_TIME] = entry.time is not None
         self.rows[row + TIME] = 0 if entry.time is None else _microseconds(entry.time)
-        self.rows[row + HAS_PUBLISHER] = publisher is not None
+        self.rows[row + HAS_PUBLISHER] = entry.publisher is not None
         self.positions[self.count] = entry.position
         self.used = at
         self.count += 1
@@ -137,13 +128,13 @@ class LogRing:
 
     def append(self, entry: LoggedEvent, frame: bytes) -> None:
         """Add the newest entry (positions only grow), then drop what is no longer needed."""
-        size = len(frame) + len(entry.body()) + 4 * len(entry.id) + 4 * len(entry.subject)
-        size += 4 * len(entry.type) + 4 * len(entry.publisher or "")
+        pieces = _pieces(entry, frame)
+        size = sum(len(piece) for piece in pieces)
         if not self._blocks or not self._blocks[-1].fits(size):
             block_bytes = max(self._block_bytes, size)
             self._blocks.append(RingBlock(self._capacity, block_bytes))
             self._firsts.append(entry.position)
-        self._blocks[-1].add(entry, frame)
+        self._blocks[-1].add(entry, pieces)
         self._count += 1
         while self._count - self._blocks[0].count >= self._size:
             self._count -= self._blocks.pop(0).count
@@ -164,6 +155,18 @@ def _walk(blocks: list[RingBlock], position: int) -> Iterator[tuple[RingBlock, i
         while index < block.count:
             yield block, index
             index += 1
+
+
+def _pieces(entry: LoggedEvent, frame: bytes) -> tuple[bytes, ...]:
+    """An entry's bytes in the order of its row's ``*_END`` fields."""
+    return (
+        frame,
+        entry.body(),
+        entry.id.encode(),
+        entry.subject.encode(),
+        entry.type.encode(),
+        (entry.publisher or "").encode(),
+    )
 
 
 def _microseconds(moment: datetime) -> int:
